@@ -70,3 +70,20 @@ export function runCpu<K extends OpName>(op: K, backend: "js" | "wasm", inputs: 
   const kernel = getKernel(op, backend) as CpuKernel<K>;
   return kernel.run(inputs, checked.attrs, checked.outputs);
 }
+
+/** Typed constructor for a CPU kernel: `attrs` is the op's resolved attribute type. */
+export function cpuKernel<K extends OpName>(
+  op: K,
+  backend: "js" | "wasm",
+  run: (inputs: readonly Tensor[], attrs: AttrsOf<K>, outputs: readonly TensorInfo[]) => Tensor[],
+): Kernel {
+  return { op, backend, run } as unknown as Kernel;
+}
+
+/** Typed constructor for a WebGPU kernel. */
+export function gpuKernel<K extends OpName>(
+  op: K,
+  program: (inputs: readonly TensorInfo[], attrs: AttrsOf<K>, outputs: readonly TensorInfo[]) => ProgramInfo,
+): Kernel {
+  return { op, backend: "webgpu", program } as unknown as Kernel;
+}
