@@ -1,0 +1,74 @@
+/**
+ * The `sluice` command line. Each command lives in its own module and is loaded on demand, so
+ * `sluice devices` does not pay for onnxruntime and `sluice bench` does not pay for the demo.
+ */
+
+import { SluiceError } from "../../kernels/errors.js";
+
+interface Command {
+  summary: string;
+  usage: string;
+  run(args: string[]): Promise<number>;
+}
+
+const commands: Record<string, Command> = {
+  demo: {
+    summary: "run the demo job on generated data and show the result",
+    usage: "sluice demo [--backend js|wasm|webgpu]",
+    run: async (args) => (await import("./demo-command.js")).demoCommand(args),
+  },
+  devices: {
+    summary: "list compute devices (WebGPU adapters, WASM SIMD/threads) and the default choice",
+    usage: "sluice devices [--json]",
+    run: async (args) => (await import("./devices-command.js")).devicesCommand(args),
+  },
+  bench: {
+    summary: "run benchmarks: `sluice bench kernels [--json FILE] [--plot FILE.svg] [--quick]`",
+    usage: "sluice bench kernels [--json FILE] [--plot FILE.svg] [--quick] [--backends js,wasm,webgpu]",
+    run: async (args) => (await import("../../bench/bench-command.js")).benchCommand(args),
+  },
+};
+
+function help(): string {
+  const width = Math.max(...Object.keys(commands).map((c) => c.length));
+  return [
+    "sluice — AI data pipelines on Arrow, WASM SIMD and WebGPU",
+    "",
+    "usage: sluice <command> [options]",
+    "",
+    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
+    "",
+    "Run `sluice <command> --help` for a command's options.",
+  ].join("\n");
+}
+
+/** Entry point; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(help());
+    return name ? 0 : 1;
+  }
+  const cmd = commands[name];
+  if (!cmd) {
+    console.error(`sluice: unknown command '${name}'\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(`usage: ${cmd.usage}`);
+    return 0;
+  }
+  try {
+    return await cmd.run(rest);
+  } catch (err) {
+    // Our own errors carry a message meant for the user; anything else is a bug, so show the stack.
+    if (err instanceof SluiceError) {
+      console.error(`sluice ${name}: ${err.message}`);
+      if (err.cause) console.error(`  caused by: ${err.cause instanceof Error ? err.cause.message : String(err.cause)}`);
+    } else {
+      console.error(`sluice ${name}: unexpected error`);
+      console.error(err);
+    }
+    return 1;
+  }
+}
