@@ -10,3 +10,4 @@ export * from "./extension-field.js";
 export { logicalShape, type FixedShapeTensorParams, type VariableShapeTensorParams } from "./tensor-metadata.js";
 export * from "./fixed-shape-tensor.js";
 export * from "./multimodal-batch.js";
+export * from "./variable-shape-tensor.js";
