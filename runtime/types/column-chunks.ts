@@ -5,6 +5,7 @@
  */
 
 import type { Data, DataType, Vector } from "apache-arrow";
+import { allocElements, type ElementArray, type ElementType } from "./element-types.js";
 import { TypeMismatchError } from "./type-errors.js";
 
 /** A row inside one chunk. */
@@ -42,4 +43,41 @@ export function chunksForView<T extends DataType>(vector: Vector<T>, column: str
     throw new TypeMismatchError(column, "layout for a zero-copy view", "one contiguous chunk", `${chunks.length} chunks`);
   }
   return chunks;
+}
+
+/**
+ * The child values of one FixedSizeList chunk, exactly rows × size long, aliasing the Arrow
+ * buffer. Arrow JS keeps a primitive child's `values` starting at the chunk's first row (slicing
+ * subarrays it), so no offset arithmetic is needed here.
+ */
+export function fixedSizeListValues(chunk: Data, size: number, column: string): ElementArray {
+  const values = chunk.children[0]?.values as ElementArray | undefined;
+  const need = chunk.length * size;
+  if (values === undefined || values.length < need) {
+    throw new TypeMismatchError(column, "child values length", `at least ${need}`, String(values?.length ?? 0));
+  }
+  return (values.length === need ? values : values.subarray(0, need)) as ElementArray;
+}
+
+/**
+ * All values of a FixedSizeList column as one array: the Arrow buffer itself when the column is
+ * one chunk, else a copy of the chunks in order (or an error with `requireZeroCopy`).
+ */
+export function fixedSizeListColumnValues(
+  vector: Vector,
+  dtype: ElementType,
+  size: number,
+  column: string,
+  requireZeroCopy: boolean,
+): ElementArray {
+  const chunks = chunksForView(vector, column, requireZeroCopy);
+  if (chunks.length === 1) return fixedSizeListValues(chunks[0]!, size, column);
+  const out = allocElements(dtype, vector.length * size);
+  let at = 0;
+  for (const chunk of chunks) {
+    const values = fixedSizeListValues(chunk, size, column);
+    (out as unknown as { set(a: ElementArray, o: number): void }).set(values, at);
+    at += values.length;
+  }
+  return out;
 }

@@ -4,9 +4,9 @@
  * [rows, ...shape], and that is how the view hands it to kernels: one typed array, no copy.
  */
 
-import { Field, FixedSizeList, DataType, makeVector, type Data } from "apache-arrow";
+import { Field, FixedSizeList, DataType, makeVector } from "apache-arrow";
 import { sizeOf } from "../../kernels/tensor.js";
-import { chunkRow, chunksForView, isRowValid } from "./column-chunks.js";
+import { chunkRow, fixedSizeListColumnValues, fixedSizeListValues, isRowValid } from "./column-chunks.js";
 import {
   allocElements,
   arrowTypeFor,
@@ -160,17 +160,8 @@ export function fixedShapeTensorView(column: ExtensionColumn, options: ViewOptio
   const info = fixedShapeTensorInfo(field);
   requireVectorMatchesField(column);
   const size = sizeOf(info.shape);
-  const chunks = chunksForView(vector, field.name, options.requireZeroCopy ?? false);
-  const shape = [vector.length, ...info.shape];
-  if (chunks.length === 1) return { dtype: info.dtype, shape, data: chunkValues(chunks[0]!, size, field.name) };
-  const out = allocElements(info.dtype, vector.length * size) as ElementArray;
-  let at = 0;
-  for (const chunk of chunks) {
-    const values = chunkValues(chunk, size, field.name);
-    (out as unknown as { set(a: ElementArray, o: number): void }).set(values, at);
-    at += values.length;
-  }
-  return { dtype: info.dtype, shape, data: out };
+  const data = fixedSizeListColumnValues(vector, info.dtype, size, field.name, options.requireZeroCopy ?? false);
+  return { dtype: info.dtype, shape: [vector.length, ...info.shape], data };
 }
 
 /** One row as a tensor of the column's shape (a view into the buffer), or null for a null row. */
@@ -180,19 +171,8 @@ export function fixedShapeTensorRow(column: ExtensionColumn, row: number): Arrow
   const { data, index } = chunkRow(column.vector, row, column.field.name);
   if (!isRowValid(data, index)) return null;
   const size = sizeOf(info.shape);
-  const values = chunkValues(data, size, column.field.name).subarray(index * size, (index + 1) * size);
+  const values = fixedSizeListValues(data, size, column.field.name).subarray(index * size, (index + 1) * size);
   return { dtype: info.dtype, shape: [...info.shape], data: values as ElementArray };
-}
-
-/** The child values of one FixedSizeList chunk, exactly rows × size long. */
-function chunkValues(chunk: Data, size: number, column: string): ElementArray {
-  const child = chunk.children[0];
-  const values = child?.values as ElementArray | undefined;
-  const need = chunk.length * size;
-  if (values === undefined || values.length < need) {
-    throw new TypeMismatchError(column, "child values length", `at least ${need}`, String(values?.length ?? 0));
-  }
-  return (values.length === need ? values : values.subarray(0, need)) as ElementArray;
 }
 
 function pickParams(o: FixedShapeTensorOptions): Omit<FixedShapeTensorParams, "shape"> {

@@ -11,3 +11,4 @@ export { logicalShape, type FixedShapeTensorParams, type VariableShapeTensorPara
 export * from "./fixed-shape-tensor.js";
 export * from "./multimodal-batch.js";
 export * from "./variable-shape-tensor.js";
+export * from "./embedding.js";
