@@ -1,3 +1,6 @@
-// Placeholder until the webgpu backend lands; its owner replaces this file.
+/** The `webgpu` backend's catalog: one WGSL program builder per op. */
+
 import type { Kernel } from "../registry.js";
-export const webgpuKernels: readonly Kernel[] = [];
+import { elementwiseWebGpu } from "./elementwise.js";
+
+export const webgpuKernels: readonly Kernel[] = [...elementwiseWebGpu];
