@@ -12,3 +12,7 @@ export * from "./fixed-shape-tensor.js";
 export * from "./multimodal-batch.js";
 export * from "./variable-shape-tensor.js";
 export * from "./embedding.js";
+export * from "./image-format.js";
+export * from "./image.js";
+export * from "./image-decoded.js";
+export * from "./image-encoded.js";
