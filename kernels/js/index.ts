@@ -7,12 +7,14 @@ import { elementwiseChainJs } from "./elementwise-chain.js";
 import { elementwiseJs } from "./elementwise.js";
 import { cosineSimilarityJs, matmulJs } from "./matmul.js";
 import { normalizeJs } from "./normalize.js";
+import { resizeJs } from "./resize.js";
 import { lpNormalizeJs, softmaxJs } from "./softmax.js";
 
 export const jsKernels: readonly Kernel[] = [
   ...elementwiseJs,
   elementwiseChainJs,
   normalizeJs,
+  resizeJs,
   centerCropJs,
   softmaxJs,
   lpNormalizeJs,
