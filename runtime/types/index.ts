@@ -16,3 +16,5 @@ export * from "./image-format.js";
 export * from "./image.js";
 export * from "./image-decoded.js";
 export * from "./image-encoded.js";
+export * from "./object-ref.js";
+export * from "./recognize.js";
