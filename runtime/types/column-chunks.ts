@@ -64,7 +64,7 @@ export function fixedSizeListValues(chunk: Data, size: number, column: string): 
  * one chunk, else a copy of the chunks in order (or an error with `requireZeroCopy`).
  */
 export function fixedSizeListColumnValues(
-  vector: Vector,
+  vector: Vector<DataType>,
   dtype: ElementType,
   size: number,
   column: string,

@@ -96,12 +96,12 @@ export function embeddingColumnFromRows(
 }
 
 /** Whether a field is tagged `sluice.embedding` (metadata not validated). */
-export function isEmbeddingField(field: Field): boolean {
+export function isEmbeddingField(field: Field<DataType>): boolean {
   return extensionNameOf(field) === EMBEDDING;
 }
 
 /** Reads and validates an embedding field, and checks it against what the caller expects. */
-export function embeddingInfo(field: Field, expect: EmbeddingExpectation = {}): EmbeddingInfo {
+export function embeddingInfo(field: Field<DataType>, expect: EmbeddingExpectation = {}): EmbeddingInfo {
   requireExtension(field, EMBEDDING);
   const type: DataType = field.type;
   if (!DataType.isFixedSizeList(type) || elementTypeOfArrow(type.valueType) !== "f32") {

@@ -44,12 +44,12 @@ export interface ExtensionColumn<T extends DataType = DataType> {
 }
 
 /** The extension name a field declares, or undefined for a plain Arrow column. */
-export function extensionNameOf(field: Field): string | undefined {
+export function extensionNameOf(field: Field<DataType>): string | undefined {
   return field.metadata.get(EXTENSION_NAME_KEY);
 }
 
 /** The raw extension metadata string a field carries, or undefined. */
-export function extensionMetadataOf(field: Field): string | undefined {
+export function extensionMetadataOf(field: Field<DataType>): string | undefined {
   return field.metadata.get(EXTENSION_METADATA_KEY);
 }
 
@@ -72,7 +72,7 @@ export function extensionField<T extends DataType>(
 }
 
 /** Throws unless the field declares exactly `extension`. */
-export function requireExtension(field: Field, extension: string): void {
+export function requireExtension(field: Field<DataType>, extension: string): void {
   const actual = extensionNameOf(field);
   if (actual !== extension) {
     throw new TypeMismatchError(field.name, "extension type", extension, actual === undefined ? "a plain Arrow column (no extension name)" : actual);
@@ -83,7 +83,7 @@ export function requireExtension(field: Field, extension: string): void {
  * Parses the field's extension metadata as a JSON object. A missing key or empty string is an
  * error unless `allowEmpty` (then `{}`), as the variable-shape tensor spec permits.
  */
-export function readMetadataObject(field: Field, extension: string, allowEmpty: boolean): Record<string, unknown> {
+export function readMetadataObject(field: Field<DataType>, extension: string, allowEmpty: boolean): Record<string, unknown> {
   const raw = extensionMetadataOf(field);
   if (raw === undefined || raw.trim() === "") {
     if (allowEmpty) return {};

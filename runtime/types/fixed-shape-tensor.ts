@@ -125,12 +125,12 @@ export function fixedShapeTensorColumnFromRows<E extends ElementType>(
 }
 
 /** Whether a field is tagged `arrow.fixed_shape_tensor` (metadata not validated). */
-export function isFixedShapeTensorField(field: Field): boolean {
+export function isFixedShapeTensorField(field: Field<DataType>): boolean {
   return extensionNameOf(field) === FIXED_SHAPE_TENSOR;
 }
 
 /** Reads and validates a fixed-shape tensor field: metadata JSON and storage type agree. */
-export function fixedShapeTensorInfo(field: Field): FixedShapeTensorInfo {
+export function fixedShapeTensorInfo(field: Field<DataType>): FixedShapeTensorInfo {
   requireExtension(field, FIXED_SHAPE_TENSOR);
   const params = parseFixedShapeParams({ column: field.name, extension: FIXED_SHAPE_TENSOR }, readMetadataObject(field, FIXED_SHAPE_TENSOR, false));
   const size = sizeOf(params.shape);

@@ -4,13 +4,13 @@
  * equal-sized images, the whole column as one tensor without copying.
  */
 
-import { makeVector, type Binary, type Data, type Field, type Struct } from "apache-arrow";
+import { makeVector, type Binary, type Data, type Field } from "apache-arrow";
 import type { Tensor } from "../../kernels/tensor.js";
 import { chunkRow, chunksForView, isRowValid } from "./column-chunks.js";
 import { asElementArray } from "./element-types.js";
 import { requireVectorMatchesField, type ExtensionColumn } from "./extension-field.js";
 import { IMAGE_MODE_CHANNELS, isImageMode, type ImageMode } from "./image-format.js";
-import { imageField, imageInfo } from "./image.js";
+import { imageField, imageInfo, type DecodedImageStorage } from "./image.js";
 import { ALL_VALID, binaryData, concatBytes, int32Data, structData, utf8Data, validityFromFlags, validityOfRows } from "./storage-data.js";
 import { TypeMismatchError, describeValue } from "./type-errors.js";
 
@@ -26,7 +26,7 @@ export interface DecodedImage {
 /** Input to the builder: `channels` may be left to the mode. */
 export type DecodedImageInput = Omit<DecodedImage, "channels" | "data"> & { readonly channels?: number; readonly data: Uint8Array | Uint8ClampedArray };
 
-export type DecodedImageColumn = ExtensionColumn<Struct>;
+export type DecodedImageColumn = ExtensionColumn<DecodedImageStorage>;
 
 export interface DecodedImageOptions {
   readonly nullable?: boolean;
@@ -131,7 +131,7 @@ function assemble(
   validity: ReturnType<typeof validityOfRows>,
   options: DecodedImageOptions,
 ): DecodedImageColumn {
-  const field = imageField(name, { encoded: false }, options.nullable ?? true) as Field<Struct>;
+  const field = imageField(name, { encoded: false }, options.nullable ?? true) as Field<DecodedImageStorage>;
   const n = images.length;
   const ints = (pick: (img: DecodedImage) => number): Int32Array => Int32Array.from(images, (img) => (img === undefined ? 0 : pick(img)));
   const children: Data[] = [

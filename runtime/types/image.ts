@@ -25,8 +25,11 @@ export type ImageParams = { readonly encoded: false } | { readonly encoded: true
 export const DECODED_IMAGE_CHILDREN = ["data", "width", "height", "channels", "mode"] as const;
 
 /** The decoded-image storage type. */
-export function decodedImageStorage(): Struct {
-  return new Struct([
+/** Storage of a decoded image column. */
+export type DecodedImageStorage = Struct<{ data: Binary; width: Int32; height: Int32; channels: Int32; mode: Utf8 }>;
+
+export function decodedImageStorage(): DecodedImageStorage {
+  return new Struct<{ data: Binary; width: Int32; height: Int32; channels: Int32; mode: Utf8 }>([
     new Field("data", new Binary(), false),
     new Field("width", new Int32(), false),
     new Field("height", new Int32(), false),
@@ -36,7 +39,7 @@ export function decodedImageStorage(): Struct {
 }
 
 /** An image Field (no values) for either storage. */
-export function imageField(name: string, params: ImageParams, nullable = true): Field<Struct | Binary> {
+export function imageField(name: string, params: ImageParams, nullable = true): Field<DecodedImageStorage | Binary> {
   if (params.encoded) {
     if (params.format !== undefined && !isImageFormat(params.format)) {
       throw new ExtensionMetadataError(name, IMAGE, `"format" one of ${IMAGE_FORMATS.join(", ")}`, describeValue(params.format));
@@ -48,12 +51,12 @@ export function imageField(name: string, params: ImageParams, nullable = true): 
 }
 
 /** Whether a field is tagged `sluice.image` (metadata not validated). */
-export function isImageField(field: Field): boolean {
+export function isImageField(field: Field<DataType>): boolean {
   return extensionNameOf(field) === IMAGE;
 }
 
 /** Reads and validates an image field's metadata and checks the storage matches it. */
-export function imageInfo(field: Field): ImageParams {
+export function imageInfo(field: Field<DataType>): ImageParams {
   requireExtension(field, IMAGE);
   const o = readMetadataObject(field, IMAGE, false);
   if (typeof o["encoded"] !== "boolean") {

@@ -30,15 +30,17 @@ export interface ObjectRef {
   readonly contentType?: string;
 }
 
-export type ObjectRefColumn = ExtensionColumn<Struct>;
+/** Storage of an object-ref column. */
+export type ObjectRefStorage = Struct<{ uri: Utf8; offset: Int64; length: Int64; etag: Utf8; content_type: Utf8 }>;
+export type ObjectRefColumn = ExtensionColumn<ObjectRefStorage>;
 
 /** Child fields of the storage, in order, with their Arrow names. */
 export const OBJECT_REF_CHILDREN = ["uri", "offset", "length", "etag", "content_type"] as const;
 
 const SCHEME = /^[A-Za-z][A-Za-z0-9+.-]*:/;
 
-export function objectRefStorage(): Struct {
-  return new Struct([
+export function objectRefStorage(): ObjectRefStorage {
+  return new Struct<{ uri: Utf8; offset: Int64; length: Int64; etag: Utf8; content_type: Utf8 }>([
     new Field("uri", new Utf8(), false),
     new Field("offset", new Int64(), true),
     new Field("length", new Int64(), true),
@@ -48,7 +50,7 @@ export function objectRefStorage(): Struct {
 }
 
 /** An object-ref Field (no values). */
-export function objectRefField(name: string, nullable = true): Field<Struct> {
+export function objectRefField(name: string, nullable = true): Field<ObjectRefStorage> {
   return extensionField(name, objectRefStorage(), OBJECT_REF, "{}", nullable);
 }
 
@@ -69,12 +71,12 @@ export function objectRefColumn(name: string, refs: ReadonlyArray<ObjectRef | nu
 }
 
 /** Whether a field is tagged `sluice.object_ref` (storage not validated). */
-export function isObjectRefField(field: Field): boolean {
+export function isObjectRefField(field: Field<DataType>): boolean {
   return extensionNameOf(field) === OBJECT_REF;
 }
 
 /** Validates an object-ref field's metadata and storage. */
-export function objectRefInfo(field: Field): Record<string, never> {
+export function objectRefInfo(field: Field<DataType>): Record<string, never> {
   requireExtension(field, OBJECT_REF);
   readMetadataObject(field, OBJECT_REF, true);
   const type: DataType = field.type;

@@ -3,7 +3,7 @@
  * with its validated parameters. The planner uses it to type-check steps against the schema.
  */
 
-import type { Field, Schema } from "apache-arrow";
+import type { DataType, Field, Schema, TypeMap } from "apache-arrow";
 import { embeddingInfo, type EmbeddingInfo } from "./embedding.js";
 import { EMBEDDING, FIXED_SHAPE_TENSOR, IMAGE, OBJECT_REF, VARIABLE_SHAPE_TENSOR, extensionNameOf } from "./extension-field.js";
 import { fixedShapeTensorInfo, type FixedShapeTensorInfo } from "./fixed-shape-tensor.js";
@@ -24,7 +24,7 @@ export type MultimodalType =
  * names sluice does not know (those pass through operators untouched). Throws when a known
  * extension's metadata or storage is invalid.
  */
-export function multimodalTypeOf(field: Field): MultimodalType | undefined {
+export function multimodalTypeOf(field: Field<DataType>): MultimodalType | undefined {
   switch (extensionNameOf(field)) {
     case FIXED_SHAPE_TENSOR:
       return { extension: FIXED_SHAPE_TENSOR, info: fixedShapeTensorInfo(field) };
@@ -42,7 +42,7 @@ export function multimodalTypeOf(field: Field): MultimodalType | undefined {
 }
 
 /** The multimodal columns of a schema by name, in schema order. */
-export function multimodalColumns(schema: Schema): Map<string, MultimodalType> {
+export function multimodalColumns(schema: Schema<TypeMap>): Map<string, MultimodalType> {
   const out = new Map<string, MultimodalType>();
   for (const f of schema.fields) {
     const t = multimodalTypeOf(f);

@@ -15,6 +15,7 @@ import {
   type ArrowTensor,
   type ElementArray,
   type ElementArrayFor,
+  type ElementArrowType,
   type ElementType,
 } from "./element-types.js";
 import {
@@ -35,7 +36,9 @@ import {
 } from "./tensor-metadata.js";
 import { TypeMismatchError } from "./type-errors.js";
 
-export type VariableShapeTensorColumn = ExtensionColumn<Struct>;
+/** Storage of a variable-shape tensor column. */
+export type VariableShapeTensorStorage = Struct<{ data: List<ElementArrowType>; shape: FixedSizeList<Int32> }>;
+export type VariableShapeTensorColumn = ExtensionColumn<VariableShapeTensorStorage>;
 
 /** What a variable-shape tensor field declares, validated against its storage. */
 export interface VariableShapeTensorInfo extends VariableShapeTensorParams {
@@ -58,15 +61,15 @@ export interface VariableShapeTensorOptions extends VariableShapeTensorParams {
 }
 
 /** The storage type for rank-`ndim` tensors of `dtype`. */
-export function variableShapeTensorStorage(dtype: ElementType, ndim: number): Struct {
-  return new Struct([
+export function variableShapeTensorStorage(dtype: ElementType, ndim: number): VariableShapeTensorStorage {
+  return new Struct<{ data: List<ElementArrowType>; shape: FixedSizeList<Int32> }>([
     new Field("data", new List(new Field("item", arrowTypeFor(dtype), false)), true),
     new Field("shape", new FixedSizeList(ndim, new Field("item", new Int32(), false)), true),
   ]);
 }
 
 /** A variable-shape tensor Field (no values), with its parameters validated. */
-export function variableShapeTensorField(name: string, dtype: ElementType, ndim: number, params: VariableShapeTensorParams = {}, nullable = true): Field<Struct> {
+export function variableShapeTensorField(name: string, dtype: ElementType, ndim: number, params: VariableShapeTensorParams = {}, nullable = true): Field<VariableShapeTensorStorage> {
   if (!Number.isSafeInteger(ndim) || ndim < 0) throw new TypeMismatchError(name, "ndim", "a non-negative integer", String(ndim));
   const json = variableShapeTensorJson(params);
   // Validate through the same parser readers use, so a field we write is one we can read.
@@ -121,12 +124,12 @@ export function variableShapeTensorColumn<E extends ElementType>(
 }
 
 /** Whether a field is tagged `arrow.variable_shape_tensor` (metadata not validated). */
-export function isVariableShapeTensorField(field: Field): boolean {
+export function isVariableShapeTensorField(field: Field<DataType>): boolean {
   return extensionNameOf(field) === VARIABLE_SHAPE_TENSOR;
 }
 
 /** Reads and validates a variable-shape tensor field: storage layout and metadata agree. */
-export function variableShapeTensorInfo(field: Field): VariableShapeTensorInfo {
+export function variableShapeTensorInfo(field: Field<DataType>): VariableShapeTensorInfo {
   requireExtension(field, VARIABLE_SHAPE_TENSOR);
   const type: DataType = field.type;
   const expected = "Struct<data: List<numeric>, shape: FixedSizeList<Int32>[ndim]>";

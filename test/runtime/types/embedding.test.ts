@@ -31,7 +31,7 @@ function unitRows(rows: number, dim: number, seed = 1): Float32Array {
   return out;
 }
 
-function fieldWith(metadata: string | undefined, type = new FixedSizeList(4, new Field("item", new Float32(), false))): Field {
+function fieldWith(metadata: string | undefined, type: FixedSizeList = new FixedSizeList(4, new Field("item", new Float32(), false))): Field {
   const md = new Map([[EXTENSION_NAME_KEY, "sluice.embedding"]]);
   if (metadata !== undefined) md.set(EXTENSION_METADATA_KEY, metadata);
   return new Field("emb", type, true, md);
