@@ -6,6 +6,7 @@
 import { resize } from "../../../kernels/js/resize.js";
 import type { CoordinateTransformationMode, ImageLayout, NearestMode, ResizeAttrs } from "../../../kernels/op-attrs.js";
 import { spatialAxes } from "../../../kernels/op-specs.js";
+import { registerAllKernels } from "../../../kernels/register-all-kernels.js";
 import { hasKernel, runCpu } from "../../../kernels/registry.js";
 import type { Tensor } from "../../../kernels/tensor.js";
 import { int64, runOnnxOp, type OnnxAttr } from "../../helpers/onnx-model.js";
@@ -15,6 +16,7 @@ export const NEAREST_MODES: readonly NearestMode[] = ["round_prefer_floor", "rou
 
 /** The JS reference through the registry once it is registered there, else directly. */
 export function jsResize(x: Tensor, attrs: ResizeAttrs): Tensor {
+  registerAllKernels();
   return hasKernel("resize", "js") ? runCpu("resize", "js", [x], attrs)[0]! : resize(x, attrs);
 }
 
