@@ -3,7 +3,7 @@
  *
  * f32 matches to 1e-5. u8 follows ORT's NHWC integer bilinear (Q10 coefficients, truncating
  * division), so it is compared exactly with ORT on NHWC data; ORT's NCHW u8 path instead truncates
- * a float sum and can land one below, so that comparison allows 1.
+ * a float sum and can differ by one, so that comparison allows 1.
  */
 
 import { describe, expect, it } from "vitest";
