@@ -11,6 +11,7 @@ import { chunkRow, fixedSizeListColumnValues, fixedSizeListValues, isRowValid } 
 import { asElementArray, elementTypeOfArrow } from "./element-types.js";
 import {
   EMBEDDING,
+  cachedFieldInfo,
   extensionField,
   extensionNameOf,
   readMetadataObject,
@@ -102,19 +103,23 @@ export function isEmbeddingField(field: Field<DataType>): boolean {
 
 /** Reads and validates an embedding field, and checks it against what the caller expects. */
 export function embeddingInfo(field: Field<DataType>, expect: EmbeddingExpectation = {}): EmbeddingInfo {
-  requireExtension(field, EMBEDDING);
-  const type: DataType = field.type;
-  if (!DataType.isFixedSizeList(type) || elementTypeOfArrow(type.valueType) !== "f32") {
-    throw new TypeMismatchError(field.name, "storage type", "FixedSizeList<Float32>[dim]", String(type));
-  }
-  const params = checkParams(field.name, readMetadataObject(field, EMBEDDING, false));
-  const info: EmbeddingInfo = { dim: type.listSize, ...params };
+  const info = cachedFieldInfo(field, readEmbeddingInfo);
   if (expect.dim !== undefined && expect.dim !== info.dim) throw new TypeMismatchError(field.name, "embedding dim", String(expect.dim), String(info.dim));
   if (expect.model !== undefined && expect.model !== info.model) {
     throw new TypeMismatchError(field.name, "embedding model", describeValue(expect.model), describeValue(info.model ?? null));
   }
   if (expect.metric !== undefined && expect.metric !== info.metric) throw new TypeMismatchError(field.name, "embedding metric", expect.metric, info.metric);
   return info;
+}
+
+function readEmbeddingInfo(field: Field<DataType>): EmbeddingInfo {
+  requireExtension(field, EMBEDDING);
+  const type: DataType = field.type;
+  if (!DataType.isFixedSizeList(type) || elementTypeOfArrow(type.valueType) !== "f32") {
+    throw new TypeMismatchError(field.name, "storage type", "FixedSizeList<Float32>[dim]", String(type));
+  }
+  const params = checkParams(field.name, readMetadataObject(field, EMBEDDING, false));
+  return { dim: type.listSize, ...params };
 }
 
 /** The column as one f32 tensor [rows, dim]; zero-copy for a single chunk. Null rows are zeros. */

@@ -108,3 +108,29 @@ export function requireVectorMatchesField(column: ExtensionColumn): void {
     throw new TypeMismatchError(field.name, "vector type", String(field.type), String(vector.type));
   }
 }
+
+const infoCache = new WeakMap<Field, { name: string | undefined; metadata: string | undefined; value: unknown }>();
+
+/**
+ * Memoizes a field's validated parameters. Row views call `…Info(field)` on every row, and the
+ * JSON parse and storage checks would dominate a row loop; a Field's type is fixed, and its
+ * metadata Map is re-read on every call so an edited Map is re-validated.
+ */
+export function cachedFieldInfo<T>(field: Field<DataType>, compute: (field: Field<DataType>) => T): T {
+  const name = extensionNameOf(field);
+  const metadata = extensionMetadataOf(field);
+  const hit = infoCache.get(field);
+  if (hit !== undefined && hit.name === name && hit.metadata === metadata) return hit.value as T;
+  const value = deepFreeze(compute(field));
+  infoCache.set(field, { name, metadata, value });
+  return value;
+}
+
+/** Shared cached values must not be edited by one caller under another's feet. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -21,6 +21,7 @@ import {
 } from "./element-types.js";
 import {
   FIXED_SHAPE_TENSOR,
+  cachedFieldInfo,
   extensionField,
   readMetadataObject,
   requireExtension,
@@ -131,6 +132,10 @@ export function isFixedShapeTensorField(field: Field<DataType>): boolean {
 
 /** Reads and validates a fixed-shape tensor field: metadata JSON and storage type agree. */
 export function fixedShapeTensorInfo(field: Field<DataType>): FixedShapeTensorInfo {
+  return cachedFieldInfo(field, readFixedShapeTensorInfo);
+}
+
+function readFixedShapeTensorInfo(field: Field<DataType>): FixedShapeTensorInfo {
   requireExtension(field, FIXED_SHAPE_TENSOR);
   const params = parseFixedShapeParams({ column: field.name, extension: FIXED_SHAPE_TENSOR }, readMetadataObject(field, FIXED_SHAPE_TENSOR, false));
   const size = sizeOf(params.shape);

@@ -14,7 +14,7 @@
  */
 
 import { Binary, DataType, Field, Int32, Struct, Utf8 } from "apache-arrow";
-import { IMAGE, extensionField, extensionNameOf, readMetadataObject, requireExtension } from "./extension-field.js";
+import { IMAGE, cachedFieldInfo, extensionField, extensionNameOf, readMetadataObject, requireExtension } from "./extension-field.js";
 import { IMAGE_FORMATS, isImageFormat, type ImageFormat } from "./image-format.js";
 import { ExtensionMetadataError, TypeMismatchError, describeValue } from "./type-errors.js";
 
@@ -57,6 +57,10 @@ export function isImageField(field: Field<DataType>): boolean {
 
 /** Reads and validates an image field's metadata and checks the storage matches it. */
 export function imageInfo(field: Field<DataType>): ImageParams {
+  return cachedFieldInfo(field, readImageInfo);
+}
+
+function readImageInfo(field: Field<DataType>): ImageParams {
   requireExtension(field, IMAGE);
   const o = readMetadataObject(field, IMAGE, false);
   if (typeof o["encoded"] !== "boolean") {

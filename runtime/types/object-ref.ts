@@ -10,6 +10,7 @@ import { DataType, Field, Int64, Struct, Utf8, makeVector, type Data } from "apa
 import { chunkRow, isRowValid } from "./column-chunks.js";
 import {
   OBJECT_REF,
+  cachedFieldInfo,
   extensionField,
   extensionNameOf,
   readMetadataObject,
@@ -77,6 +78,10 @@ export function isObjectRefField(field: Field<DataType>): boolean {
 
 /** Validates an object-ref field's metadata and storage. */
 export function objectRefInfo(field: Field<DataType>): Record<string, never> {
+  return cachedFieldInfo(field, readObjectRefInfo);
+}
+
+function readObjectRefInfo(field: Field<DataType>): Record<string, never> {
   requireExtension(field, OBJECT_REF);
   readMetadataObject(field, OBJECT_REF, true);
   const type: DataType = field.type;

@@ -20,6 +20,7 @@ import {
 } from "./element-types.js";
 import {
   VARIABLE_SHAPE_TENSOR,
+  cachedFieldInfo,
   extensionField,
   extensionNameOf,
   readMetadataObject,
@@ -130,6 +131,10 @@ export function isVariableShapeTensorField(field: Field<DataType>): boolean {
 
 /** Reads and validates a variable-shape tensor field: storage layout and metadata agree. */
 export function variableShapeTensorInfo(field: Field<DataType>): VariableShapeTensorInfo {
+  return cachedFieldInfo(field, readVariableShapeTensorInfo);
+}
+
+function readVariableShapeTensorInfo(field: Field<DataType>): VariableShapeTensorInfo {
   requireExtension(field, VARIABLE_SHAPE_TENSOR);
   const type: DataType = field.type;
   const expected = "Struct<data: List<numeric>, shape: FixedSizeList<Int32>[ndim]>";

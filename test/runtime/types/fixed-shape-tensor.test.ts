@@ -102,6 +102,17 @@ describe("arrow.fixed_shape_tensor", () => {
     expect(logicalShape(info.shape, info.permutation)).toEqual([4, 5, 3]);
   });
 
+  it("caches a field's parsed info but re-validates when its metadata changes", () => {
+    const col = fixedShapeTensorColumn("t", tensor("f32", [2, 6]));
+    const info = fixedShapeTensorInfo(col.field);
+    expect(fixedShapeTensorInfo(col.field)).toBe(info);
+    expect(Object.isFrozen(info.shape)).toBe(true);
+    col.field.metadata.set(EXTENSION_METADATA_KEY, '{"shape":[3,2]}');
+    expect(fixedShapeTensorInfo(col.field).shape).toEqual([3, 2]);
+    col.field.metadata.set(EXTENSION_METADATA_KEY, '{"shape":[5]}');
+    expect(() => fixedShapeTensorInfo(col.field)).toThrow(/list size: expected 5/);
+  });
+
   it("recognises the type from a Field", () => {
     const col = fixedShapeTensorColumn("t", tensor("f32", [2, 6]));
     expect(isFixedShapeTensorField(col.field)).toBe(true);
