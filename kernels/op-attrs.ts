@@ -55,8 +55,10 @@ export type CoordinateTransformationMode = "half_pixel" | "pytorch_half_pixel" |
 export type NearestMode = "round_prefer_floor" | "round_prefer_ceil" | "floor" | "ceil";
 
 /**
- * ONNX Resize (opset 18) over the two spatial axes. u8 results of `linear` are rounded half up
- * and saturated to [0, 255].
+ * ONNX Resize (opset 18) over the two spatial axes, matching onnxruntime's CPU kernel. u8
+ * `linear` follows onnxruntime's exact integer path (weights ×1024, result truncated); u8
+ * antialias uses weights ×2²² and rounds half up after each pass, keeping u8 in between. Every
+ * backend samples with the tables of kernels/js/resize-weights.ts, so they agree bit for bit.
  */
 export interface ResizeAttrs {
   /** Output [height, width]. */
@@ -67,7 +69,10 @@ export interface ResizeAttrs {
   coordinateTransformationMode?: CoordinateTransformationMode;
   /** Default `round_prefer_floor`. */
   nearestMode?: NearestMode;
-  /** Antialiasing (a widened triangle filter) when downscaling with `linear`. Default false. */
+  /**
+   * Antialiasing with `linear`: onnxruntime's Pillow-style triangle filter, widened by 1/scale
+   * when downscaling (it also changes rounding when upscaling, as in onnxruntime). Default false.
+   */
   antialias?: boolean;
   /** Default `hwc`. */
   layout?: ImageLayout;
