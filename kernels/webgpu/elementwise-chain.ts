@@ -43,8 +43,8 @@ function stepExpr(step: ChainStep, dt: DType, x: string): string {
         return i32ClampExpr(x, lo, hi);
       }
       let e = x;
-      if (max !== Infinity) e = `select(${e}, ${f32Literal(max)}, ${x} > ${f32Literal(max)})`;
-      if (min !== -Infinity) e = `select(${e}, ${f32Literal(min)}, ${x} < ${f32Literal(min)})`;
+      if (max !== Infinity) e = `select(${e}, ${f32Literal(max)}, (${x} > ${f32Literal(max)}))`;
+      if (min !== -Infinity) e = `select(${e}, ${f32Literal(min)}, (${x} < ${f32Literal(min)}))`;
       return e;
     }
     default: {
@@ -72,6 +72,7 @@ export function elementwiseChainProgram(inputs: readonly TensorInfo[], attrs: At
     cacheHint: chainCanonicalText(attrs.steps),
     inputs,
     output: out,
+    rankIndependent: true,
     functions: `${ELEMENTWISE_WGSL}
 fn value(o: u32) -> ${valueType(out.dtype)} {
 ${body}  return x${attrs.steps.length};

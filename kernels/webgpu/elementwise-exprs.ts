@@ -223,7 +223,8 @@ export interface I32ClampBoundWgsl {
 
 /** WGSL for the i32 clamp of `x` (a plain identifier: it is evaluated more than once). */
 export function i32ClampExpr(x: string, lo: I32ClampBoundWgsl, hi: I32ClampBoundWgsl): string {
-  return `select(select(${x}, ${hi.v}, ${hi.all} != 0u || ${x} > ${hi.t}), ${lo.v}, ${lo.all} != 0u || ${x} < ${lo.t})`;
+  // Comparisons are parenthesized: `a < b … c > d` in one expression parses as a template list.
+  return `select(select(${x}, ${hi.v}, (${hi.all} != 0u) || (${x} > ${hi.t})), ${lo.v}, (${lo.all} != 0u) || (${x} < ${lo.t}))`;
 }
 
 /** Literal bounds for i32ClampExpr (the chain bakes its constants into the shader). */

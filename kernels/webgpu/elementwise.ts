@@ -20,6 +20,7 @@ export function unaryProgram(op: UnaryOp, x: TensorInfo, out: TensorInfo): Progr
     cacheHint: "",
     inputs: [x],
     output: out,
+    rankIndependent: true,
     functions: `${ELEMENTWISE_WGSL}
 fn value(o: u32) -> ${valueType(out.dtype)} {
   let x = load_in0(o);
@@ -56,6 +57,7 @@ export function binaryProgram(op: BinaryOp, a: TensorInfo, b: TensorInfo, out: T
     cacheHint: same ? "same" : "bcast",
     inputs: [a, b],
     output: out,
+    rankIndependent: same,
     uniforms: same
       ? []
       : [
@@ -79,6 +81,7 @@ export function clampProgram(x: TensorInfo, min: number, max: number, out: Tenso
       cacheHint: "",
       inputs: [x],
       output: out,
+      rankIndependent: true,
       uniforms: [
         { name: "lo_t", type: "i32", data: lo.t },
         { name: "lo_v", type: "i32", data: lo.v },
@@ -100,6 +103,7 @@ export function clampProgram(x: TensorInfo, min: number, max: number, out: Tenso
     cacheHint: "",
     inputs: [x],
     output: out,
+    rankIndependent: true,
     uniforms: [
       { name: "lo", type: "f32", data: min },
       { name: "hi", type: "f32", data: max },
@@ -117,6 +121,7 @@ export function castProgram(x: TensorInfo, out: TensorInfo): ProgramInfo {
     cacheHint: "",
     inputs: [x],
     output: out,
+    rankIndependent: true,
     functions: `${ELEMENTWISE_WGSL}
 fn value(o: u32) -> ${valueType(out.dtype)} {
   return ${castExpr(x.dtype, out.dtype, "load_in0(o)")};

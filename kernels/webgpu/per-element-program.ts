@@ -28,6 +28,8 @@ export interface PerElementSpec {
   constants?: readonly NamedConstant[];
   /** WGSL functions including `fn value(o: u32) -> T`, T = valueType(output.dtype). */
   functions: string;
+  /** The functions index flat arrays only, so any rank shares the pipeline (see ProgramInfo). */
+  rankIndependent?: boolean;
 }
 
 export function perElementProgram(spec: PerElementSpec): ProgramInfo {
@@ -74,5 +76,6 @@ export function perElementProgram(spec: PerElementSpec): ProgramInfo {
     dispatch: dispatchFor(spec.output.dtype === "u8" ? Math.ceil(n / 4) : n),
     uniforms,
     constants: constants.map(({ type, data }) => ({ type, data })),
+    ...(spec.rankIndependent ? { rankIndependent: true } : {}),
   };
 }

@@ -51,14 +51,19 @@ export interface ProgramInfo {
   uniforms: readonly ProgramUniform[];
   /** Read-only storage buffers bound after the uniform buffer; their contents are not in the cache key. */
   constants?: readonly ProgramConstant[];
+  /**
+   * The shader is the same for every rank (flat elementwise programs), so the cache key says
+   * `*` instead of the ranks and one pipeline serves tensors of any rank.
+   */
+  rankIndependent?: boolean;
 }
 
 /**
  * The pipeline cache key and GPU label of a program run on `inputs`:
  * `name|hint|in-dtypes>out-dtypes|ranks`. Shapes are deliberately absent.
  */
-export function programKey(program: Pick<ProgramInfo, "name" | "cacheHint" | "outputs">, inputs: readonly TensorInfo[]): string {
+export function programKey(program: Pick<ProgramInfo, "name" | "cacheHint" | "outputs" | "rankIndependent">, inputs: readonly TensorInfo[]): string {
   const dtypes = `${inputs.map((t) => t.dtype).join(",")}>${program.outputs.map((t) => t.dtype).join(",")}`;
-  const ranks = `${inputs.map((t) => t.shape.length).join(",")}>${program.outputs.map((t) => t.shape.length).join(",")}`;
+  const ranks = program.rankIndependent ? "*" : `${inputs.map((t) => t.shape.length).join(",")}>${program.outputs.map((t) => t.shape.length).join(",")}`;
   return `${program.name}|${program.cacheHint}|${dtypes}|${ranks}`;
 }

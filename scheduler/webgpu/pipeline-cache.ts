@@ -91,9 +91,10 @@ export class PipelineCache {
     const scopeErrors = (await Promise.all([moduleError, pipelineScope])).filter((e): e is GPUError => e !== null);
     if (!pipeline || scopeErrors.length > 0) {
       const info = await module.getCompilationInfo();
-      const messages = info.messages
-        .filter((m) => m.type === "error")
-        .map((m) => `${m.lineNum}:${m.linePos}: ${m.message}`);
+      // Errors first; Tint's notes (e.g. "parsed as template list") explain them, so keep them too.
+      const messages = [...info.messages]
+        .sort((a, b) => Number(b.type === "error") - Number(a.type === "error"))
+        .map((m) => `${m.type} at ${m.lineNum}:${m.linePos}: ${m.message}`);
       if (messages.length === 0) messages.push(...scopeErrors.map((e) => e.message), ...(failure ? [failure] : []));
       throw new ShaderCompileError(key, messages, program.shaderSource);
     }
