@@ -92,19 +92,19 @@ export function checkUniformShape(ctx: ParamContext, value: unknown, ndim: numbe
   return [...(value as (number | null)[])];
 }
 
-/** Serializes fixed-shape parameters in the key order Arrow C++ and pyarrow write. */
+/** Serializes fixed-shape parameters byte-for-byte as Arrow C++ (pyarrow 25) does. */
 export function fixedShapeTensorJson(p: FixedShapeTensorParams): string {
   const o: Record<string, unknown> = { shape: p.shape };
-  if (p.dimNames !== undefined) o["dim_names"] = p.dimNames;
   if (p.permutation !== undefined) o["permutation"] = p.permutation;
+  if (p.dimNames !== undefined) o["dim_names"] = p.dimNames;
   return JSON.stringify(o);
 }
 
-/** Serializes variable-shape parameters; `{}` when there are none. */
+/** Serializes variable-shape parameters as Arrow C++ does; `{}` when there are none. */
 export function variableShapeTensorJson(p: VariableShapeTensorParams): string {
   const o: Record<string, unknown> = {};
-  if (p.dimNames !== undefined) o["dim_names"] = p.dimNames;
   if (p.permutation !== undefined) o["permutation"] = p.permutation;
+  if (p.dimNames !== undefined) o["dim_names"] = p.dimNames;
   if (p.uniformShape !== undefined) o["uniform_shape"] = p.uniformShape;
   return JSON.stringify(o);
 }

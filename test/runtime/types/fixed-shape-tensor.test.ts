@@ -94,7 +94,7 @@ describe("arrow.fixed_shape_tensor", () => {
 
   it("writes dim_names and permutation per the canonical spec and derives the logical shape", () => {
     const col = fixedShapeTensorColumn("img", tensor("f32", [1, 3, 4, 5]), { dimNames: ["C", "H", "W"], permutation: [1, 2, 0] });
-    expect(col.field.metadata.get(EXTENSION_METADATA_KEY)).toBe('{"shape":[3,4,5],"dim_names":["C","H","W"],"permutation":[1,2,0]}');
+    expect(col.field.metadata.get(EXTENSION_METADATA_KEY)).toBe('{"shape":[3,4,5],"permutation":[1,2,0],"dim_names":["C","H","W"]}');
     const info = fixedShapeTensorInfo(col.field);
     expect(info).toEqual({ dtype: "f32", shape: [3, 4, 5], dimNames: ["C", "H", "W"], permutation: [1, 2, 0] });
     // The spec's example: physical [100, 200, 500] with permutation [2, 0, 1] is logical [500, 100, 200].

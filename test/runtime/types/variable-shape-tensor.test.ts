@@ -67,7 +67,7 @@ describe("arrow.variable_shape_tensor", () => {
       permutation: [2, 0, 1],
       uniformShape: [null, null, 3],
     });
-    expect(col.field.metadata.get(EXTENSION_METADATA_KEY)).toBe('{"dim_names":["H","W","C"],"permutation":[2,0,1],"uniform_shape":[null,null,3]}');
+    expect(col.field.metadata.get(EXTENSION_METADATA_KEY)).toBe('{"permutation":[2,0,1],"dim_names":["H","W","C"],"uniform_shape":[null,null,3]}');
     expect(variableShapeTensorInfo(col.field)).toEqual({
       dtype: "u8",
       ndim: 3,
