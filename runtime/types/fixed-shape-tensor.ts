@@ -5,7 +5,7 @@
  */
 
 import { Field, FixedSizeList, DataType, makeVector } from "apache-arrow";
-import { sizeOf } from "../../kernels/tensor.js";
+import { sizeOf, type Tensor } from "../../kernels/tensor.js";
 import { chunkRow, fixedSizeListColumnValues, fixedSizeListValues, isRowValid } from "./column-chunks.js";
 import {
   allocElements,
@@ -13,6 +13,7 @@ import {
   asElementArray,
   elementTypeOfArrow,
   elementTypeOfArray,
+  toKernelTensor,
   type ArrowTensor,
   type ElementArray,
   type ElementArrayFor,
@@ -167,6 +168,14 @@ export function fixedShapeTensorView(column: ExtensionColumn, options: ViewOptio
   const size = sizeOf(info.shape);
   const data = fixedSizeListColumnValues(vector, info.dtype, size, field.name, options.requireZeroCopy ?? false);
   return { dtype: info.dtype, shape: [vector.length, ...info.shape], data };
+}
+
+/**
+ * `fixedShapeTensorView` narrowed to a kernel `Tensor` (u8 / i32 / f32): what a kernel or the
+ * batcher takes. Throws naming the column for other element types.
+ */
+export function fixedShapeTensorAsTensor(column: ExtensionColumn, options: ViewOptions = {}): Tensor {
+  return toKernelTensor(fixedShapeTensorView(column, options), column.field.name);
 }
 
 /** One row as a tensor of the column's shape (a view into the buffer), or null for a null row. */

@@ -6,6 +6,7 @@ import {
   ExtensionMetadataError,
   TypeMismatchError,
   columnOf,
+  fixedShapeTensorAsTensor,
   fixedShapeTensorColumn,
   fixedShapeTensorColumnFromRows,
   fixedShapeTensorField,
@@ -64,6 +65,8 @@ describe("arrow.fixed_shape_tensor", () => {
     expect(u8.dtype).toBe("u8");
     expect([...u8.data]).toEqual([1, 2, 255, 0]);
     expect(toKernelTensor(u8, "a").dtype).toBe("u8");
+    const k = fixedShapeTensorAsTensor(fixedShapeTensorColumn("k", tensor("f32", [2, 1], [3, 4])));
+    expect(k).toEqual({ dtype: "f32", shape: [2, 1], data: Float32Array.of(3, 4) });
     const i32 = fixedShapeTensorView(fixedShapeTensorColumn("b", tensor("i32", [1, 3], [-7, 0, 9])));
     expect(i32.data).toBeInstanceOf(Int32Array);
     expect([...i32.data]).toEqual([-7, 0, 9]);
@@ -73,6 +76,7 @@ describe("arrow.fixed_shape_tensor", () => {
     expect(f64.data).toBeInstanceOf(Float64Array);
     expect([...f64.data]).toEqual([1.5, 2.25, 0, 0, 3, 4]);
     expect(() => toKernelTensor(f64, "c")).toThrow(/column 'c': kernel element type: expected one of u8, i32, f32, got f64/);
+    expect(() => fixedShapeTensorAsTensor(fixedShapeTensorColumnFromRows("c", "f64", [1], [[1]]))).toThrow(/column 'c': kernel element type/);
     const i64 = fixedShapeTensorView(fixedShapeTensorColumnFromRows("d", "i64", [2], [[1n, -2n], [3, 4]]));
     expect(i64.data).toBeInstanceOf(BigInt64Array);
     expect([...i64.data]).toEqual([1n, -2n, 3n, 4n]);
