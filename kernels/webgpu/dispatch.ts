@@ -24,6 +24,12 @@ export function dispatchFor(invocations: number, workgroupSize = WORKGROUP_SIZE)
   return splitDispatch(Math.ceil(invocations / workgroupSize));
 }
 
+/** Builtins an entry point declares to rebuild the flat workgroup index (FLAT_WORKGROUP). */
+export const WORKGROUP_BUILTINS = "@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>";
+
+/** WGSL for the flat index of this workgroup in a grid folded by splitDispatch. */
+export const FLAT_WORKGROUP = "wid.y * nwg.x + wid.x";
+
 /**
  * Entry-point header of a 1-D program: declares `main` and defines `wg` (the flat workgroup
  * index), `lidx` (the local index) and `gidx` (the flat invocation index). Follow it with the
@@ -31,9 +37,9 @@ export function dispatchFor(invocations: number, workgroupSize = WORKGROUP_SIZE)
  */
 export function mainHeader(workgroupSize = WORKGROUP_SIZE): string {
   return `@compute @workgroup_size(${workgroupSize})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn main(${WORKGROUP_BUILTINS},
         @builtin(local_invocation_index) lidx: u32) {
-  let wg = wid.y * nwg.x + wid.x;
+  let wg = ${FLAT_WORKGROUP};
   let gidx = wg * ${workgroupSize}u + lidx;
 `;
 }

@@ -7,7 +7,7 @@
 
 import { axisLanes } from "../js/axis-lanes.js";
 import type { TensorInfo } from "../tensor.js";
-import { splitDispatch } from "./dispatch.js";
+import { FLAT_WORKGROUP, splitDispatch, WORKGROUP_BUILTINS } from "./dispatch.js";
 import type { ProgramInfo, ProgramUniform } from "./program-info.js";
 import { uniformsWgsl } from "./uniforms.js";
 import { declareTensor } from "./wgsl.js";
@@ -63,10 +63,10 @@ var<workgroup> scratch_u32: array<u32, ${LANE_WORKGROUP}>;
 ${spec.functions}
 
 @compute @workgroup_size(${LANE_WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn main(${WORKGROUP_BUILTINS},
         @builtin(local_invocation_index) lidx: u32) {
   // The lane index is the same for the whole workgroup, so this return keeps barriers uniform.
-  let lane = wid.y * nwg.x + wid.x;
+  let lane = ${FLAT_WORKGROUP};
   if (lane >= u.lanes) { return; }
   let len = u.len;
   let stride = u.inner;

@@ -6,7 +6,7 @@
 
 import { gpuKernel, type Kernel } from "../registry.js";
 import type { TensorInfo } from "../tensor.js";
-import { splitDispatch } from "./dispatch.js";
+import { FLAT_WORKGROUP, splitDispatch, WORKGROUP_BUILTINS } from "./dispatch.js";
 import { perElementProgram } from "./per-element-program.js";
 import type { ProgramInfo, ProgramUniform } from "./program-info.js";
 import { uniformsWgsl } from "./uniforms.js";
@@ -30,10 +30,10 @@ var<workgroup> ta: array<array<f32, ${TILE}>, ${TILE}>;
 var<workgroup> tb: array<array<f32, ${TILE}>, ${TILE}>;
 
 @compute @workgroup_size(${TILE}, ${TILE})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn main(${WORKGROUP_BUILTINS},
         @builtin(local_invocation_id) lid: vec3<u32>) {
   // Tiles are numbered flat and folded into x·y like every large dispatch; the test is uniform.
-  let tile = wid.y * nwg.x + wid.x;
+  let tile = ${FLAT_WORKGROUP};
   if (tile >= u.tiles) { return; }
   let row = (tile / u.tiles_n) * ${TILE}u + lid.y;
   let col = (tile % u.tiles_n) * ${TILE}u + lid.x;

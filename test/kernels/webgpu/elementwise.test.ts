@@ -62,6 +62,14 @@ describe.skipIf(!gpu)("webgpu elementwise", () => {
     for (const op of INT_UNARY_OPS) await expectGpuMatchesJs(gpu!, op, [ints], {});
   });
 
+  it("transcendentals near zero keep their relative accuracy", async () => {
+    const r = rng(99);
+    for (const range of [[-1, 1], [-1e-3, 1e-3], [-1e-6, 1e-6]] as [number, number][]) {
+      const x = randomTensor("f32", [257], r, { range });
+      for (const op of ["exp", "sigmoid", "tanh", "sqrt", "log"] as const) await expectGpuMatchesJs(gpu!, op, [x], {}, { rtol: 2e-5, atol: 0 });
+    }
+  });
+
   for (const op of BINARY_OPS) {
     for (const dtype of ["f32", "i32"] as const) {
       if (dtype === "i32" && !INT_BINARY_OPS.includes(op)) continue;

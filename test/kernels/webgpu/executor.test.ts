@@ -156,6 +156,14 @@ describe.skipIf(!gpu)("webgpu executor", () => {
     gpu!.release(clobber);
   });
 
+  it("counts errors raised outside any error scope", async () => {
+    const before = gpu!.stats.uncapturedErrors;
+    // MAP_READ may only be combined with COPY_DST: an invalid buffer, reported asynchronously.
+    gpu!.device.createBuffer({ size: 16, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.STORAGE });
+    await expect.poll(() => gpu!.stats.uncapturedErrors).toBe(before + 1);
+    expect(gpu!.lastUncapturedError).toMatch(/usage/i);
+  });
+
   it("rejects released tensors", async () => {
     const g = gpu!.upload(tensor("f32", [2], [1, 2]));
     gpu!.release(g);
