@@ -95,16 +95,22 @@ async function instantiateFrom(source: LoadWasmOptions["source"], imports: WebAs
   if (source instanceof WebAssembly.Module) return WebAssembly.instantiate(source, imports);
   if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) return instantiateBytes(source, imports);
   if (isNode) return instantiateBytes(await readInNode(source), imports);
-  const url = source === undefined ? defaultWasmUrls()[0]! : new URL(String(source), globalThis.location?.href);
-  const response = fetch(url);
-  try {
-    return (await WebAssembly.instantiateStreaming(response, imports)).instance;
-  } catch {
-    // Servers that do not send application/wasm: fall back to bytes.
-    const r = await response;
-    if (!r.ok) throw new DeviceError(`could not fetch ${url.href}: HTTP ${r.status}`);
+  const urls = source === undefined ? defaultWasmUrls() : [new URL(String(source), globalThis.location?.href)];
+  // Browsers run the compiled loader from dist/wasm/, where the module sits two levels up: try
+  // that first so the common case costs no failed request.
+  if (source === undefined && import.meta.url.includes("/dist/")) urls.reverse();
+  const failures: string[] = [];
+  for (const url of urls) {
+    const r = await fetch(url);
+    if (!r.ok) {
+      failures.push(`${url.href}: HTTP ${r.status}`);
+      continue;
+    }
+    // Bytes rather than instantiateStreaming: servers that do not send application/wasm work
+    // too, and the module is small enough that streaming compilation gains nothing.
     return instantiateBytes(await r.arrayBuffer(), imports);
   }
+  throw new DeviceError(`could not fetch sluice.wasm (${failures.join("; ")})`);
 }
 
 async function instantiateBytes(bytes: ArrayBuffer | ArrayBufferView, imports: WebAssembly.Imports): Promise<WebAssembly.Instance> {
