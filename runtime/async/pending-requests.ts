@@ -1,0 +1,42 @@
+/**
+ * Checks what `restore` is given: it comes from a checkpoint file, which may be corrupt, foreign,
+ * or from another version, so every field is verified and a bad one is named, never guessed at.
+ */
+
+import type { Json } from "../api/stream.js";
+import { AsyncStateError } from "./async-errors.js";
+import type { PendingRequest } from "./async-types.js";
+
+/** @throws AsyncStateError naming the first malformed entry and field. */
+export function parsePendingRequests(step: string, value: unknown): PendingRequest[] {
+  const bad = (detail: string) => new AsyncStateError(step, `cannot restore pending requests: ${detail}`);
+  if (!Array.isArray(value)) throw bad(`expected an array, got ${value === null ? "null" : typeof value}`);
+  const seen = new Set<number>();
+  return value.map((raw: unknown, i): PendingRequest => {
+    const at = `pending[${i}]`;
+    if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw bad(`${at} is not an object`);
+    const r = raw as Record<string, unknown>;
+    const seq = r.seq;
+    if (typeof seq !== "number" || !Number.isSafeInteger(seq) || seq < 0) throw bad(`${at}.seq must be a non-negative integer`);
+    if (seen.has(seq)) throw bad(`${at}.seq ${seq} appears twice`);
+    seen.add(seq);
+    if (!("key" in r) || r.key === undefined) throw bad(`${at}.key is missing`);
+    if (typeof r.bytes !== "number" || !(r.bytes >= 0)) throw bad(`${at}.bytes must be a number ≥ 0`);
+    if (typeof r.attempts !== "number" || !Number.isSafeInteger(r.attempts) || r.attempts < 0) {
+      throw bad(`${at}.attempts must be a non-negative integer`);
+    }
+    if (!("input" in r) || r.input === undefined) throw bad(`${at}.input is missing`);
+    const output = r.output ?? null;
+    if (output !== null && (typeof output !== "object" || Array.isArray(output) || !("value" in output))) {
+      throw bad(`${at}.output must be null or { value }`);
+    }
+    return {
+      seq,
+      key: r.key as Json,
+      bytes: r.bytes,
+      attempts: r.attempts,
+      input: r.input as Json,
+      output: output as { value: Json } | null,
+    };
+  });
+}
