@@ -44,39 +44,40 @@ function cached(w: SluiceWasm, key: string, build: () => Uint8Array): number {
 const align16 = (n: number): number => Math.ceil(n / 16) * 16;
 
 /**
- * Header (i32): outLen, maxTaps, maxPairs, 0, then byte offsets of start, count, fixed, weights,
- * pairs. `pairs` serves the 3-channel u8 antialias pass: for output i and tap pair k, two i16x8
- * vectors [w_t w_t1 w_t w_t1 w_t w_t1 0 0] of the Q22 weights' high (>> 11) and low (& 2047)
- * halves, t = 2k, t1 = 2k + 1, zero past the output's tap count.
+ * Header (i32): outLen, maxTaps, maxGroups, 0, then byte offsets of start, count, fixed, weights,
+ * groups. `groups` serves the 3-channel u8 antialias pass: per output and group of 8 taps, six
+ * i16x8 weight vectors matching its pixel vectors — hi1 hi2 hi3 lo1 lo2 lo3 with
+ *   v1 = [w0 w2 w0 w2 w0 w2 w1 w3], v2 = [w4 w6 w4 w6 w4 w6 w5 w7], v3 = [w1 w3 w1 w3 w5 w7 w5 w7]
+ * of the Q22 weights' high (>> 11) and low (& 2047) halves; zero past the output's tap count.
  */
 export function encodeAxisTable(wt: AxisWeights): Uint8Array {
   const { outLen, maxTaps } = wt;
-  const maxPairs = Math.ceil(maxTaps / 2);
+  const maxGroups = Math.ceil(maxTaps / 8);
   const startOff = HEADER_BYTES;
   const countOff = align16(startOff + 4 * outLen);
   const fixedOff = align16(countOff + 4 * outLen);
   const weightsOff = align16(fixedOff + 4 * outLen * maxTaps);
-  const pairsOff = align16(weightsOff + 4 * outLen * maxTaps);
-  const withPairs = wt.fixedBits === 22;
-  const total = pairsOff + (withPairs ? outLen * maxPairs * 32 : 0);
+  const groupsOff = align16(weightsOff + 4 * outLen * maxTaps);
+  const withGroups = wt.fixedBits === 22;
+  const total = groupsOff + (withGroups ? outLen * maxGroups * 96 : 0);
   const buf = new ArrayBuffer(total);
   const i32 = new Int32Array(buf);
-  i32.set([outLen, maxTaps, maxPairs, 0, startOff, countOff, fixedOff, weightsOff, pairsOff]);
+  i32.set([outLen, maxTaps, maxGroups, 0, startOff, countOff, fixedOff, weightsOff, groupsOff]);
   i32.set(wt.start, startOff / 4);
   i32.set(wt.count, countOff / 4);
   i32.set(wt.fixed, fixedOff / 4);
   new Float32Array(buf, weightsOff, outLen * maxTaps).set(wt.weights);
-  if (withPairs) {
-    const i16 = new Int16Array(buf, pairsOff, outLen * maxPairs * 16);
+  if (withGroups) {
+    const i16 = new Int16Array(buf, groupsOff, outLen * maxGroups * 48);
     for (let i = 0; i < outLen; i++) {
-      for (let k = 0; k < maxPairs; k++) {
-        const base = (i * maxPairs + k) * 16;
-        for (let j = 0; j < 2; j++) {
-          const t = 2 * k + j;
-          const f = t < wt.count[i]! ? wt.fixed[i * maxTaps + t]! : 0;
-          for (let c = 0; c < 3; c++) {
-            i16[base + 2 * c + j] = f >> 11;
-            i16[base + 8 + 2 * c + j] = f & 2047;
+      for (let g = 0; g < maxGroups; g++) {
+        const base = (i * maxGroups + g) * 48;
+        for (let v = 0; v < 3; v++) {
+          for (let lane = 0; lane < 8; lane++) {
+            const t = 8 * g + GROUP_TAPS[v]![lane]!;
+            const f = t < wt.count[i]! ? wt.fixed[i * maxTaps + t]! : 0;
+            i16[base + 8 * v + lane] = f >> 11;
+            i16[base + 24 + 8 * v + lane] = f & 2047;
           }
         }
       }
@@ -84,6 +85,13 @@ export function encodeAxisTable(wt: AxisWeights): Uint8Array {
   }
   return new Uint8Array(buf);
 }
+
+/** Which of a group's 8 taps each i16 lane of the three pixel vectors holds. */
+const GROUP_TAPS = [
+  [0, 2, 0, 2, 0, 2, 1, 3],
+  [4, 6, 4, 6, 4, 6, 5, 7],
+  [1, 3, 1, 3, 5, 7, 5, 7],
+] as const;
 
 /** The linear (antialias or not) table for one axis, in wasm memory. */
 export function linearTable(w: SluiceWasm, inLen: number, outLen: number, ctm: CoordinateTransformationMode, antialias: boolean): number {

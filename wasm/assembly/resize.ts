@@ -5,17 +5,17 @@
 //
 // Images are [planes, H, W, C] (hwc: planes = N; chw: planes = N*C, C = 1).
 //
-// Axis table (i32 words at `t`): outLen, maxTaps, maxPairs, 0, then byte offsets from `t` of
+// Axis table (i32 words at `t`): outLen, maxTaps, maxGroups, 0, then byte offsets from `t` of
 // start[outLen], count[outLen], fixed[outLen*maxTaps] (i32), weights[outLen*maxTaps] (f32) and
-// pairs[outLen*maxPairs] (two v128 each: see wPassU8Rgb).
+// groups[outLen*maxGroups] (six v128 each: see wPassU8Rgb).
 //
-// Kernels may read up to 16 bytes past the last element of an input or scratch image; the heap
+// Kernels may read up to 32 bytes past the last element of an input or scratch image; the heap
 // keeps that much slack at the top of memory, and the bytes read there are multiplied by 0.
 
 // @ts-ignore: decorator
 @inline function tabMaxTaps(t: usize): i32 { return load<i32>(t, 4); }
 // @ts-ignore: decorator
-@inline function tabMaxPairs(t: usize): i32 { return load<i32>(t, 8); }
+@inline function tabMaxGroups(t: usize): i32 { return load<i32>(t, 8); }
 // @ts-ignore: decorator
 @inline function tabStart(t: usize, i: i32): i32 { return load<i32>(t + <usize>load<u32>(t, 16) + (<usize>i << 2)); }
 // @ts-ignore: decorator
@@ -25,62 +25,83 @@
 // @ts-ignore: decorator
 @inline function tabWeights(t: usize): usize { return t + <usize>load<u32>(t, 28); }
 // @ts-ignore: decorator
-@inline function tabPairs(t: usize): usize { return t + <usize>load<u32>(t, 32); }
+@inline function tabGroups(t: usize): usize { return t + <usize>load<u32>(t, 32); }
 
 const HALF22: i32 = 1 << 21;
 
 // ---- antialias, u8: ORT's Q22 filter, W pass then H pass, each rounding half up to u8 --------
 
-// The W pass for 3 interleaved channels. A tap pair (t, t+1) of one output pixel is 6 bytes:
-// widened to i16 and shuffled to [R_t R_t1 G_t G_t1 B_t B_t1 x x], one i32x4.dot_i16x8_s with
-// [w_t w_t1 w_t w_t1 w_t w_t1 0 0] gives the three channels' partial sums. Q22 weights do not
-// fit i16, so each is split as hi * 2^11 + lo and the two halves get a dot each (exact in i32).
-// Two rows share every weight load.
-// @ts-ignore: decorator
-@inline function rgbPair(p: usize): v128 {
-  return i8x16.shuffle(v128.load8x8_u(p), v128.load8x8_u(p), 0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, 12, 13, 14, 15);
-}
+// The W pass for 3 interleaved channels, 8 taps at a time, with no shuffle masks (V8
+// re-materializes immediate masks on every use in a loop). With A..D the 8 bytes at p, p+6,
+// p+12, p+18 widened to i16 (one pmovzxbw load each), the i16 interleaves give tap pairs two
+// pixels apart:
+//   lo(A,B) = [R0 R2 G0 G2 B0 B2 R1 R3]   lo(C,D) = [R4 R6 G4 G6 B4 B6 R5 R7]
+//   hi(A,B)[0..3] ++ hi(C,D)[0..3] = [G1 G3 B1 B3 G5 G7 B5 B7]
+// — 24 products, none wasted. i32x4.dot_i16x8_s against matching weight vectors sums each pair,
+// into accumulators with lanes x = [R G B R] (both lo vectors) and y = [G B G B].
+// Q22 weights do not fit i16, so each is split as hi * 2^11 + lo and both halves get their
+// dots; all sums are exact in i32. Weight vectors per output and group (resize-tables.ts):
+// hi of w1 w2 w3, then lo of w1 w2 w3, with
+//   w1 = [w0 w2 w0 w2 w0 w2 w1 w3], w2 = [w4 w6 w4 w6 w4 w6 w5 w7], w3 = [w1 w3 w1 w3 w5 w7 w5 w7].
 
 // @ts-ignore: decorator
-@inline function q22ToU8(hi: v128, lo: v128): v128 {
-  const v = i32x4.shr_s(i32x4.add(i32x4.add(i32x4.shl(hi, 11), lo), i32x4.splat(HALF22)), 22);
-  return i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v, v), i16x8.narrow_i32x4_s(v, v));
+@inline function storeRgb(d: usize, x: v128, y: v128): void {
+  // y + y.zw = [G' B' . .]; then [x0 + x3, x1 + G', x2 + B'].
+  const t = i32x4.add(y, v128.shuffle<i32>(y, y, 2, 3, 2, 3));
+  const sum = i32x4.add(x, v128.shuffle<i32>(x, t, 3, 4, 5, 3));
+  const v = i32x4.shr_s(i32x4.add(sum, i32x4.splat(HALF22)), 22);
+  const u = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(v, v), i16x8.narrow_i32x4_s(v, v));
+  v128.store16_lane(d, u, 0);
+  v128.store8_lane(d, u, 2, 2);
 }
 
 function wPassU8Rgb(src: usize, dst: usize, rows: i32, w: i32, ow: i32, xt: usize): void {
   const inRow = <usize>w * 3, outRow = <usize>ow * 3;
-  const pairStride = <usize>tabMaxPairs(xt) << 5;
-  const pairs = tabPairs(xt);
+  const groupStride = <usize>tabMaxGroups(xt) * 96;
+  const groups = tabGroups(xt);
   const zero = i32x4.splat(0);
-  let r = 0;
-  for (; r < rows; r += 2) {
+  // Two rows per pass share the table lookups and weight loads; an odd last row runs twice.
+  for (let r = 0; r < rows; r += 2) {
     const s0 = src + <usize>r * inRow;
-    // An odd last row pairs with itself (computed twice, stored once).
     const s1 = r + 1 < rows ? s0 + inRow : s0;
     const d0 = dst + <usize>r * outRow;
     const d1 = r + 1 < rows ? d0 + outRow : d0;
     for (let ox = 0; ox < ow; ox++) {
+      const ng = (tabCount(xt, ox) + 7) >> 3;
       const off = <usize>tabStart(xt, ox) * 3;
-      const np = (tabCount(xt, ox) + 1) >> 1;
       let p0 = s0 + off, p1 = s1 + off;
-      let wp = pairs + <usize>ox * pairStride;
-      let h0 = zero, l0 = zero, h1 = zero, l1 = zero;
-      for (let k = 0; k < np; k++) {
-        const wh = v128.load(wp), wl = v128.load(wp, 16);
-        const a = rgbPair(p0), b = rgbPair(p1);
-        h0 = i32x4.add(h0, i32x4.dot_i16x8_s(a, wh));
-        l0 = i32x4.add(l0, i32x4.dot_i16x8_s(a, wl));
-        h1 = i32x4.add(h1, i32x4.dot_i16x8_s(b, wh));
-        l1 = i32x4.add(l1, i32x4.dot_i16x8_s(b, wl));
-        p0 += 6; p1 += 6; wp += 32;
+      let wp = groups + <usize>ox * groupStride;
+      let x0 = zero, y0 = zero, x1 = zero, y1 = zero;
+      for (let g = 0; g < ng; g++) {
+        const h1 = v128.load(wp), h2 = v128.load(wp, 16), h3 = v128.load(wp, 32);
+        const l1 = v128.load(wp, 48), l2 = v128.load(wp, 64), l3 = v128.load(wp, 80);
+        {
+          const a = v128.load8x8_u(p0), b = v128.load8x8_u(p0, 6), c = v128.load8x8_u(p0, 12), d = v128.load8x8_u(p0, 18);
+          const ab = v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
+          const cd = v128.shuffle<i16>(c, d, 0, 8, 1, 9, 2, 10, 3, 11);
+          const gb = v128.shuffle<i64>(v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15), v128.shuffle<i16>(c, d, 4, 12, 5, 13, 6, 14, 7, 15), 0, 2);
+          const xh = i32x4.add(i32x4.dot_i16x8_s(ab, h1), i32x4.dot_i16x8_s(cd, h2));
+          const xl = i32x4.add(i32x4.dot_i16x8_s(ab, l1), i32x4.dot_i16x8_s(cd, l2));
+          x0 = i32x4.add(x0, i32x4.add(i32x4.shl(xh, 11), xl));
+          y0 = i32x4.add(y0, i32x4.add(i32x4.shl(i32x4.dot_i16x8_s(gb, h3), 11), i32x4.dot_i16x8_s(gb, l3)));
+        }
+        {
+          const a = v128.load8x8_u(p1), b = v128.load8x8_u(p1, 6), c = v128.load8x8_u(p1, 12), d = v128.load8x8_u(p1, 18);
+          const ab = v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
+          const cd = v128.shuffle<i16>(c, d, 0, 8, 1, 9, 2, 10, 3, 11);
+          const gb = v128.shuffle<i64>(v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15), v128.shuffle<i16>(c, d, 4, 12, 5, 13, 6, 14, 7, 15), 0, 2);
+          const xh = i32x4.add(i32x4.dot_i16x8_s(ab, h1), i32x4.dot_i16x8_s(cd, h2));
+          const xl = i32x4.add(i32x4.dot_i16x8_s(ab, l1), i32x4.dot_i16x8_s(cd, l2));
+          x1 = i32x4.add(x1, i32x4.add(i32x4.shl(xh, 11), xl));
+          y1 = i32x4.add(y1, i32x4.add(i32x4.shl(i32x4.dot_i16x8_s(gb, h3), 11), i32x4.dot_i16x8_s(gb, l3)));
+        }
+        p0 += 24;
+        p1 += 24;
+        wp += 96;
       }
-      // Exactly 3 bytes: a 4-byte store would spill into the other row of the pair.
       const o = <usize>ox * 3;
-      const v1 = q22ToU8(h1, l1), v0 = q22ToU8(h0, l0);
-      v128.store16_lane(d1 + o, v1, 0);
-      v128.store8_lane(d1 + o, v1, 2, 2);
-      v128.store16_lane(d0 + o, v0, 0);
-      v128.store8_lane(d0 + o, v0, 2, 2);
+      storeRgb(d1 + o, x1, y1);
+      storeRgb(d0 + o, x0, y0);
     }
   }
 }
@@ -144,7 +165,7 @@ function hPassU8(src: usize, dst: usize, planes: i32, h: i32, rowLen: i32, oh: i
   }
 }
 
-/** Antialiased linear resize of u8 images; `tmp` holds planes * H * OW * C bytes (+16 slack). */
+/** Antialiased linear resize of u8 images; `tmp` holds planes * H * OW * C bytes. */
 export function resize_aa_u8(src: usize, dst: usize, tmp: usize, planes: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, yt: usize, xt: usize): void {
   const rows = planes * h;
   if (c == 3) wPassU8Rgb(src, tmp, rows, w, ow, xt);
@@ -215,7 +236,7 @@ function hPassF32(src: usize, dst: usize, planes: i32, h: i32, rowLen: i32, oh: 
   }
 }
 
-/** Antialiased linear resize of f32 images; `tmp` holds planes * H * OW * C floats (+16 bytes). */
+/** Antialiased linear resize of f32 images; `tmp` holds planes * H * OW * C floats. */
 export function resize_aa_f32(src: usize, dst: usize, tmp: usize, planes: i32, h: i32, w: i32, c: i32, oh: i32, ow: i32, yt: usize, xt: usize): void {
   wPassF32(src, tmp, planes * h, w, c, ow, xt);
   hPassF32(tmp, dst, planes, h, ow * c, oh, yt);
