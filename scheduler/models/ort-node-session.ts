@@ -1,0 +1,37 @@
+/** Opens a session on onnxruntime-node: native CPU kernels, intra-op threads set per session. */
+
+import type { ModelSession } from "./model-session.js";
+import { adaptOrtSession, type OrtTensorConstructor } from "./ort-adapter.js";
+
+export interface OrtNodeOptions {
+  /** Intra-op threads for this session. */
+  threads: number;
+}
+
+/**
+ * Creates the session from model bytes. Imported lazily so a browser bundle never pulls in the
+ * native addon.
+ */
+export async function openOrtNodeSession(bytes: Uint8Array, opts: OrtNodeOptions): Promise<ModelSession> {
+  const ort = await import("onnxruntime-node");
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ["cpu"],
+    intraOpNumThreads: opts.threads,
+    // One model call at a time per session: parallelism comes from intra-op threads, and
+    // concurrent calls share those rather than oversubscribing the cores.
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+    graphOptimizationLevel: "all",
+  });
+  return adaptOrtSession(session, ort.Tensor as unknown as OrtTensorConstructor);
+}
+
+/** Whether onnxruntime-node can be imported here (Node with the native addon installed). */
+export async function ortNodeAvailable(): Promise<boolean> {
+  try {
+    await import("onnxruntime-node");
+    return true;
+  } catch {
+    return false;
+  }
+}
