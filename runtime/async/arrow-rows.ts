@@ -104,7 +104,8 @@ function rowBytes(d: Data, i: number): number {
   }
   const offsets = d.valueOffsets as ArrayLike<number | bigint> | undefined;
   if (offsets && offsets.length > 0) {
-    const span = Number(offsets[d.offset + i + 1]!) - Number(offsets[d.offset + i]!);
+    // apache-arrow slices the offsets buffer with the data, so row i's offsets are at i, i+1.
+    const span = Number(offsets[i + 1]!) - Number(offsets[i]!);
     const child = d.children[0];
     const unit = child ? averageBytes(child) : (d.values as ArrayLike<number> & { BYTES_PER_ELEMENT?: number })?.BYTES_PER_ELEMENT ?? 1;
     return span * unit;

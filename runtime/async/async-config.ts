@@ -38,7 +38,10 @@ export interface AsyncConfig {
   concurrency: number;
   /** Items held (queued, in flight, retrying, or done but not yet taken) before `submit` pushes back. */
   capacity: number;
-  /** Per call; `0` disables the timeout. A timeout aborts the call's signal and is retriable. */
+  /**
+   * Per call; `0` disables the timeout. A timeout aborts the call's signal, is retriable, and
+   * frees the call's slot at once (a function that ignores its signal may run on past it).
+   */
   timeoutMs: number;
   retry: RetryConfig;
   /** Emit results in input order (`true`) or as they complete. */

@@ -357,21 +357,25 @@ export class AsyncInvoker<In, Out> {
     this.armDelayTimer();
   }
 
-  /** Keeps one timer, for the oldest queued item's deadline. */
+  /**
+   * Keeps one timer, for the oldest queued item's deadline, and only while a slot is free: with
+   * every slot busy, the call that frees one pumps, so an overdue head needs no timer (a 0 ms
+   * timer would just spin).
+   */
   private armDelayTimer(): void {
     const head = this.queue.peek();
-    const deadline = head ? head.queuedAt + this.config.batch.maxDelayMs : Number.NaN;
-    if (deadline === this.delayDeadline) return;
+    const armed = head !== undefined && this.currentState === "open" && this.calls.size < this.config.concurrency;
+    const deadline = armed ? head.queuedAt + this.config.batch.maxDelayMs : Number.NaN;
+    if (deadline === this.delayDeadline || (Number.isNaN(deadline) && this.delayTimer === undefined)) return;
     if (this.delayTimer !== undefined) this.clock.clearTimeout(this.delayTimer);
     this.delayTimer = undefined;
     this.delayDeadline = deadline;
-    if (head === undefined || this.currentState !== "open") return;
-    const wait = Math.max(0, deadline - this.clock.now());
+    if (Number.isNaN(deadline)) return;
     this.delayTimer = this.clock.setTimeout(() => {
       this.delayTimer = undefined;
       this.delayDeadline = Number.NaN;
       this.pump();
-    }, wait);
+    }, Math.max(0, deadline - this.clock.now()));
   }
 
   /** Retries first, then new input, up to `maxRows` and `maxBytes` (one oversized item goes alone). */
