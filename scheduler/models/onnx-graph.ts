@@ -8,7 +8,7 @@ import onnxProto from "onnx-proto";
 const { onnx } = onnxProto;
 
 /** Element types the builders use. */
-export type GraphElemType = "float32" | "int64" | "int32" | "uint8" | "bool";
+export type GraphElemType = "float32" | "float64" | "int64" | "int32" | "uint8" | "bool";
 
 /** A dim: a number, or a symbol naming a dynamic dim (`"N"`). */
 export type GraphDim = number | string;
@@ -51,6 +51,7 @@ export interface GraphSpec {
 
 const ELEM: Record<GraphElemType, number> = {
   float32: onnx.TensorProto.DataType.FLOAT,
+  float64: onnx.TensorProto.DataType.DOUBLE,
   int64: onnx.TensorProto.DataType.INT64,
   int32: onnx.TensorProto.DataType.INT32,
   uint8: onnx.TensorProto.DataType.UINT8,

@@ -22,6 +22,9 @@ export async function openOrtNodeSession(bytes: Uint8Array, opts: OrtNodeOptions
     interOpNumThreads: 1,
     executionMode: "sequential",
     graphOptimizationLevel: "all",
+    // Errors only reach the caller, as ModelLoadError/ModelRunError with onnxruntime's message;
+    // its own stderr log would print each one a second time, through the CLI's progress display.
+    logSeverityLevel: 4,
   });
   return adaptOrtSession(session, ort.Tensor as unknown as OrtTensorConstructor);
 }

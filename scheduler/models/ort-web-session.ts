@@ -37,6 +37,11 @@ export async function openOrtWebSession(bytes: Uint8Array, opts: OrtWebOptions):
       `onnxruntime-web runs ${fixedThreads} WASM thread(s) for the whole process (fixed by the first web model); ${opts.threads} were asked for`,
     );
   }
-  const session = await ort.InferenceSession.create(bytes, { executionProviders: ["wasm"], graphOptimizationLevel: "all" });
+  const session = await ort.InferenceSession.create(bytes, {
+    executionProviders: ["wasm"],
+    graphOptimizationLevel: "all",
+    // As for onnxruntime-node: failures reach the caller as errors, not as a second stderr line.
+    logSeverityLevel: 4,
+  });
   return { session: adaptOrtSession(session, ort.Tensor as unknown as OrtTensorConstructor), threads: fixedThreads };
 }
