@@ -2,17 +2,21 @@
 // Casts follow kernels/op-attrs.ts: float → int truncates toward zero, NaN → 0, out-of-range
 // saturates (also i32 → u8). i32x4.trunc_sat_f32x4_s does exactly the first three.
 
-/** dst = min(max(src, lo), hi) over n f32 values; a NaN stays NaN. In-place safe. */
+/**
+ * dst = clamp(src, lo, hi) over n f32 values, in-place safe. pmax/pmin are exactly the reference's
+ * `x < lo ? lo : x` and `x > hi ? hi : x`: a NaN passes through, -0 stays -0, and they map to
+ * single minps/maxps (f32x4.min/max need a NaN-fixing sequence).
+ */
 export function clamp_f32(src: usize, dst: usize, n: i32, lo: f32, hi: f32): void {
   const vlo = f32x4.splat(lo), vhi = f32x4.splat(hi);
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const o = <usize>i << 2;
-    v128.store(dst + o, f32x4.min(f32x4.max(v128.load(src + o), vlo), vhi));
+    v128.store(dst + o, f32x4.pmin(f32x4.pmax(v128.load(src + o), vlo), vhi));
   }
   for (; i < n; i++) {
     const o = <usize>i << 2;
-    store<f32>(dst + o, f32x4.extract_lane(f32x4.min(f32x4.max(v128.load32_splat(src + o), vlo), vhi), 0));
+    store<f32>(dst + o, f32x4.extract_lane(f32x4.pmin(f32x4.pmax(v128.load32_splat(src + o), vlo), vhi), 0));
   }
 }
 

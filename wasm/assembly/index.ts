@@ -16,3 +16,4 @@ export * from "./resize";
 export function heap_base(): usize {
   return __heap_base;
 }
+export * from "./vector-exports";

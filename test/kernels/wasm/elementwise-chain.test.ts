@@ -3,7 +3,9 @@ import { BINARY_OPS, INT_BINARY_OPS, INT_UNARY_OPS, UNARY_OPS, type ChainStep } 
 import { chainDtypes } from "../../../kernels/op-specs.js";
 import { runCpu } from "../../../kernels/registry.js";
 import { tensor, type DType, type Tensor } from "../../../kernels/tensor.js";
-import { CHAIN_BLOCK } from "../../../kernels/wasm/elementwise-chain.js";
+import { chainKey, compiledChain } from "../../../kernels/wasm/chain-compiler.js";
+import { CHAIN_BLOCK, interpretChain } from "../../../kernels/wasm/elementwise-chain.js";
+import { getWasm } from "../../../wasm/loader.js";
 import { WasmTensor } from "../../../kernels/wasm/wasm-tensor.js";
 import { expectTensorClose } from "../../helpers/assert-close.js";
 import { EDGE_LENGTHS, randomTensor, rng } from "../../helpers/random-tensors.js";
@@ -79,7 +81,22 @@ describe("wasm elementwiseChain", () => {
       const fused = runCpu("elementwiseChain", "wasm", inputs, { steps })[0]!;
       const unfused = runStepByStep(inputs, steps);
       expectTensorClose(fused, unfused, { atol: 0, rtol: 0 }, `${label} fused vs unfused`);
+      // The compiled chain (multiple-of-16 prefix) and the interpreter agree bit for bit.
+      expect(compiledChain(getWasm(), steps, start, chainDtypes("elementwiseChain", start, steps, inputs.slice(1)))).toBeDefined();
+      expectTensorClose(fused, interpretChain(inputs, steps), { atol: 0, rtol: 0 }, `${label} compiled vs interpreted`);
     }
+  });
+
+  it("compiled chains are cached by structure, not by scalar values", () => {
+    const a: ChainStep[] = [{ op: "sub", scalar: 1 }, { op: "clamp", min: 0, max: 2 }];
+    const b: ChainStep[] = [{ op: "sub", scalar: 7 }, { op: "clamp", min: -3, max: 9 }];
+    expect(chainKey(a, "f32")).toBe(chainKey(b, "f32"));
+    expect(chainKey(a, "f32")).not.toBe(chainKey([{ op: "sub", scalar: 1, reversed: true }, a[1]!], "f32"));
+    const x = tensor("f32", [32], Array.from({ length: 32 }, (_, i) => i / 4));
+    const ra = runCpu("elementwiseChain", "wasm", [x], { steps: a })[0]!;
+    const rb = runCpu("elementwiseChain", "wasm", [x], { steps: b })[0]!;
+    expect(ra.data[31]).toBe(Math.min(Math.max(31 / 4 - 1, 0), 2));
+    expect(rb.data[31]).toBe(Math.min(Math.max(31 / 4 - 7, -3), 9));
   });
 
   it("each single step equals the single op (op codes agree between JS and wasm)", () => {
