@@ -67,8 +67,9 @@ export class SessionModel implements ModelRuntime {
     return () => this.#listeners.delete(listener);
   }
 
-  async run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
-    if (this.#state !== "ready") throw new ModelStateError(this.name, this.#state, REFUSAL[this.#state]);
+  run(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+    // Not async: one promise layer less per call on the hot path.
+    if (this.#state !== "ready") return Promise.reject(new ModelStateError(this.name, this.#state, REFUSAL[this.#state]));
     return this.#exec(feeds);
   }
 
