@@ -12,8 +12,6 @@ import type { DecodedImage } from "../types/image-decoded.js";
 import { detectImageFormat, type ImageFormat } from "../types/image-format.js";
 import { resizedSize, type ResizeTarget } from "./resize-target.js";
 
-export type { DecodedImage };
-
 /** Default pixel limit: 64 megapixels (an 8K frame is 33 MP). */
 export const DEFAULT_MAX_PIXELS = 64 * 1024 * 1024;
 

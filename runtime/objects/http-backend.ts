@@ -67,10 +67,12 @@ export class HttpObjectBackend implements ObjectBackend {
     signal?.throwIfAborted();
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const both = signal ? AbortSignal.any([signal, timeout]) : timeout;
-    const failure = (err: unknown, phase: string): unknown => {
+    const failure = (err: unknown, phase: "request" | "body"): unknown => {
       if (signal?.aborted) return signal.reason;
-      if (timeout.aborted) return fetchError(ref, `timed out after ${this.timeoutMs} ms (${phase})`, { retriable: true, cause: err });
-      return fetchError(ref, `${phase} failed: ${messageOf(err)}`, { retriable: true, cause: err });
+      if (timeout.aborted) {
+        return fetchError(ref, `timed out after ${this.timeoutMs} ms ${phase === "request" ? "waiting for the response" : "reading the body"}`, { retriable: true, cause: err });
+      }
+      return fetchError(ref, `${phase === "request" ? "request" : "reading the body"} failed: ${messageOf(err)}`, { retriable: true, cause: err });
     };
 
     const headers: Record<string, string> = { ...this.headers };
@@ -83,7 +85,7 @@ export class HttpObjectBackend implements ObjectBackend {
     try {
       res = await this.fetchFn(ref.uri, { headers, signal: both, redirect: "follow" });
     } catch (err) {
-      throw failure(err, "connection");
+      throw failure(err, "request");
     }
     const body = res.body;
     try {
@@ -103,7 +105,7 @@ export class HttpObjectBackend implements ObjectBackend {
       const expected = want === undefined ? keep : Math.min(want, keep ?? want);
       if (expected !== undefined && expected > maxBytes) throw tooLargeError(ref, expected, maxBytes);
       const bytes = await readBody(ref, body, { skip, take: want, maxBytes, sizeHint: expected }).catch((err: unknown) => {
-        throw err instanceof FetchError ? err : failure(err, "reading the body");
+        throw err instanceof FetchError ? err : failure(err, "body");
       });
       if (want !== undefined && bytes.length < want) {
         throw fetchError(ref, `range runs past the end of the object (got ${bytes.length} of ${want} bytes)`, { status: res.status });

@@ -123,13 +123,13 @@ describe("http(s):// backend", () => {
   it("times out a hanging response, retries, then fails", async () => {
     const err = (await storeWith({ timeoutMs: 100 }).get(`${base}/hang`).catch((e: unknown) => e)) as FetchError;
     expect(err).toBeInstanceOf(FetchError);
-    expect(err.message).toMatch(/timed out after 100 ms \(connection\) \(gave up after 3 attempts\)/);
+    expect(err.message).toMatch(/timed out after 100 ms waiting for the response \(gave up after 3 attempts\)/);
     expect(hits.get("/hang")).toBe(3);
   });
 
   it("times out a body that stops arriving", async () => {
     const err = (await storeWith({ timeoutMs: 100, retry: { ...fastRetry, retries: 1 } }).get(`${base}/stall-body`).catch((e: unknown) => e)) as FetchError;
-    expect(err.message).toMatch(/timed out after 100 ms \(reading the body\)/);
+    expect(err.message).toMatch(/timed out after 100 ms reading the body \(gave up after 2 attempts\)/);
     expect(hits.get("/stall-body")).toBe(2);
   });
 
@@ -139,7 +139,7 @@ describe("http(s):// backend", () => {
     const port = (dead.address() as AddressInfo).port;
     await new Promise((r) => dead.close(r));
     const err = (await storeWith().get(`http://127.0.0.1:${port}/x`).catch((e: unknown) => e)) as FetchError;
-    expect(err.message).toMatch(/connection failed: fetch failed \(ECONNREFUSED\) \(gave up after 3 attempts\)/);
+    expect(err.message).toMatch(/request failed: fetch failed \(ECONNREFUSED\) \(gave up after 3 attempts\)/);
   });
 
   it("enforces the size limit from Content-Length and while streaming, without retrying", async () => {
