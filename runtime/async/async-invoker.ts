@@ -20,21 +20,16 @@
 import type { DeadLetter } from "../api/dead-letter.js";
 import type { Json } from "../api/stream.js";
 import { resolveAsyncConfig, type AsyncConfig, type AsyncConfigInput } from "./async-config.js";
-import {
-  AsyncContractError,
-  AsyncInvokeError,
-  AsyncStateError,
-  AsyncTimeoutError,
-  InvokerClosedError,
-  describeError,
-  isRetriable,
-} from "./async-errors.js";
+import { AsyncContractError, AsyncInvokeError, AsyncStateError, InvokerClosedError, describeError, isRetriable } from "./async-errors.js";
 import { AsyncMetrics, type AsyncMetricsSnapshot } from "./async-metrics.js";
 import { ItemFailure, type AsyncItem, type AsyncResult, type Codec, type InvokeFn, type PendingRequest } from "./async-types.js";
+import { startCall, type CallOutcome, type RunningCall } from "./call-runner.js";
 import { backoffDelay, type RandomSource } from "./backoff.js";
 import { systemClock, type Clock, type TimerHandle } from "./clock.js";
-import { Fifo } from "./fifo.js";
+import { MicroBatchQueue } from "./micro-batch-queue.js";
 import { parsePendingRequests } from "./pending-requests.js";
+import { ResultQueue } from "./result-queue.js";
+import { Waiters } from "./waiters.js";
 
 interface InvokerOptionsBase<In, Out> {
   /** The pipeline step, for errors, dead letters and metrics. */
@@ -79,14 +74,7 @@ interface Entry<In, Out> {
 
 interface Call<In, Out> {
   readonly entries: Entry<In, Out>[];
-  readonly controller: AbortController;
-  timer: TimerHandle | undefined;
-  done: boolean;
-}
-
-interface Waiter {
-  resolve(): void;
-  reject(error: Error): void;
+  readonly running: RunningCall;
 }
 
 export class AsyncInvoker<In, Out> {
@@ -102,20 +90,15 @@ export class AsyncInvoker<In, Out> {
 
   /** Every accepted, not yet taken item, in seq order: exactly what a snapshot holds. */
   private readonly entries = new Map<number, Entry<In, Out>>();
-  private readonly queue = new Fifo<Entry<In, Out>>();
-  /** Retries whose backoff is over go ahead of new input. */
-  private readonly retryQueue = new Fifo<Entry<In, Out>>();
-  /** Ordered mode: outstanding items in seq order; the settled head moves to `ready`. */
-  private readonly order = new Fifo<Entry<In, Out>>();
-  private readonly ready = new Fifo<Entry<In, Out>>();
+  private readonly queue: MicroBatchQueue<Entry<In, Out>>;
+  private readonly results: ResultQueue<Entry<In, Out>>;
   private readonly calls = new Set<Call<In, Out>>();
   private readonly backoffTimers = new Set<TimerHandle>();
-  private capacityWaiters: Waiter[] = [];
-  private readyWaiters: Waiter[] = [];
-  private drainWaiters: Waiter[] = [];
+  private readonly capacityWaiters = new Waiters();
+  private readonly readyWaiters = new Waiters();
+  private readonly drainWaiters = new Waiters();
 
   private nextSeq = 0;
-  private queuedBytes = 0;
   private unsettled = 0;
   private backingOff = 0;
   private inFlightItems = 0;
@@ -134,6 +117,8 @@ export class AsyncInvoker<In, Out> {
     this.inputCodec = options.inputCodec;
     this.outputCodec = options.outputCodec;
     this.deadLetterInput = options.deadLetterInput;
+    this.queue = new MicroBatchQueue(this.config.batch);
+    this.results = new ResultQueue(this.config.ordered);
   }
 
   get state(): InvokerState {
@@ -190,7 +175,7 @@ export class AsyncInvoker<In, Out> {
     }
     this.schedulePump();
     if (this.entries.size <= this.config.capacity) return Promise.resolve();
-    return new Promise((resolve, reject) => this.capacityWaiters.push({ resolve, reject }));
+    return this.capacityWaiters.wait();
   }
 
   /**
@@ -200,25 +185,22 @@ export class AsyncInvoker<In, Out> {
   take(max = Number.POSITIVE_INFINITY): AsyncResult<In, Out>[] {
     const out: AsyncResult<In, Out>[] = [];
     while (out.length < max) {
-      const e = this.ready.shift();
+      const e = this.results.shift();
       if (!e) break;
       this.entries.delete(e.seq);
       out.push(toResult(e));
     }
     this.stats.emitted += out.length;
-    if (this.capacityWaiters.length > 0 && this.entries.size <= this.config.capacity) {
-      settle(this.capacityWaiters, undefined);
-      this.capacityWaiters = [];
-    }
+    if (this.entries.size <= this.config.capacity) this.capacityWaiters.resolveAll();
     return out;
   }
 
   /** Resolves when `take()` has something; rejects when the invoker fails or is closed. */
   whenReady(): Promise<void> {
-    if (this.ready.size > 0) return Promise.resolve();
+    if (this.results.readyCount > 0) return Promise.resolve();
     const refused = this.refusal();
     if (refused) return Promise.reject(refused);
-    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+    return this.readyWaiters.wait();
   }
 
   /**
@@ -229,7 +211,7 @@ export class AsyncInvoker<In, Out> {
     const refused = this.refusal();
     if (refused) return Promise.reject(refused);
     if (this.unsettled === 0) return Promise.resolve();
-    const done = new Promise<void>((resolve, reject) => this.drainWaiters.push({ resolve, reject }));
+    const done = this.drainWaiters.wait();
     this.schedulePump();
     return done;
   }
@@ -238,14 +220,14 @@ export class AsyncInvoker<In, Out> {
   snapshot(): PendingRequest[] {
     const pending: PendingRequest[] = [];
     for (const e of this.entries.values()) {
-      const ok = e.outcome?.kind === "ok" && this.outputCodec ? e.outcome : undefined;
+      const done = e.outcome?.kind === "ok" ? e.outcome : undefined;
       pending.push({
         seq: e.seq,
         key: e.key,
         bytes: e.bytes,
         attempts: e.attempts,
         input: this.inputCodec ? this.inputCodec.encode(e.value) : (e.value as Json),
-        output: ok && this.outputCodec ? { value: this.outputCodec.encode(ok.output) } : null,
+        output: done && this.outputCodec ? { value: this.outputCodec.encode(done.output) } : null,
       });
     }
     return pending;
@@ -268,7 +250,7 @@ export class AsyncInvoker<In, Out> {
       const entry: Entry<In, Out> = {
         seq: r.seq,
         key: r.key,
-        value: this.inputCodec ? this.inputCodec.decode(r.input) : (r.input as In),
+        value: this.decode(r, "input", () => (this.inputCodec ? this.inputCodec.decode(r.input) : (r.input as In))),
         bytes: r.bytes,
         attempts: r.attempts,
         phase: "queued",
@@ -276,18 +258,19 @@ export class AsyncInvoker<In, Out> {
         queuedAt: now,
       };
       if (r.output && this.outputCodec) {
-        entry.outcome = { kind: "ok", output: this.outputCodec.decode(r.output.value) };
+        const codec = this.outputCodec;
+        const value = r.output.value;
+        entry.outcome = { kind: "ok", output: this.decode(r, "output", () => codec.decode(value)) };
         entry.phase = "settled";
         this.entries.set(entry.seq, entry);
-        if (this.config.ordered) this.order.push(entry);
-        else this.ready.push(entry);
+        this.results.restoredSettled(entry);
       } else {
         this.accept(entry);
       }
       this.stats.restored++;
       this.nextSeq = Math.max(this.nextSeq, r.seq + 1);
     }
-    this.advanceOrder();
+    this.notifyReady();
     this.schedulePump();
   }
 
@@ -306,13 +289,22 @@ export class AsyncInvoker<In, Out> {
     return this.stats.snapshot({
       inFlight: this.calls.size,
       inFlightItems: this.inFlightItems,
-      queued: this.queue.size + this.retryQueue.size,
+      queued: this.queue.size,
       backingOff: this.backingOff,
       awaitingTake: this.entries.size - this.unsettled,
     });
   }
 
   // --- internals ---
+
+  private decode<T>(r: PendingRequest, what: string, decode: () => T): T {
+    try {
+      return decode();
+    } catch (error) {
+      const detail = `cannot restore pending request seq ${r.seq} (key ${JSON.stringify(r.key)}): its ${what} does not decode: ${describeError(error).message}`;
+      throw new AsyncStateError(this.step, detail);
+    }
+  }
 
   private refusal(): Error | undefined {
     if (this.currentState === "failed") return this.failure;
@@ -323,13 +315,8 @@ export class AsyncInvoker<In, Out> {
   private accept(entry: Entry<In, Out>): void {
     this.entries.set(entry.seq, entry);
     this.queue.push(entry);
-    this.queuedBytes += entry.bytes;
     this.unsettled++;
-    if (this.config.ordered) this.order.push(entry);
-  }
-
-  private get queuedCount(): number {
-    return this.queue.size + this.retryQueue.size;
+    this.results.track(entry);
   }
 
   private schedulePump(): void {
@@ -342,17 +329,8 @@ export class AsyncInvoker<In, Out> {
   private pump(): void {
     this.pumpScheduled = false;
     if (this.currentState !== "open") return;
-    const { maxRows, maxBytes, maxDelayMs } = this.config.batch;
-    while (this.calls.size < this.config.concurrency && this.queuedCount > 0) {
-      const head = this.queue.peek();
-      const due =
-        this.queuedCount >= maxRows ||
-        this.queuedBytes >= maxBytes ||
-        this.retryQueue.size > 0 ||
-        this.drainWaiters.length > 0 ||
-        (head !== undefined && head.queuedAt + maxDelayMs <= this.clock.now());
-      if (!due) break;
-      this.dispatch(this.cut());
+    while (this.calls.size < this.config.concurrency && this.queue.isDue(this.clock.now(), this.drainWaiters.size > 0)) {
+      this.dispatch(this.queue.cut());
     }
     this.armDelayTimer();
   }
@@ -363,9 +341,8 @@ export class AsyncInvoker<In, Out> {
    * timer would just spin).
    */
   private armDelayTimer(): void {
-    const head = this.queue.peek();
-    const armed = head !== undefined && this.currentState === "open" && this.calls.size < this.config.concurrency;
-    const deadline = armed ? head.queuedAt + this.config.batch.maxDelayMs : Number.NaN;
+    const armed = this.currentState === "open" && this.calls.size < this.config.concurrency;
+    const deadline = armed ? this.queue.deadline() : Number.NaN;
     if (deadline === this.delayDeadline || (Number.isNaN(deadline) && this.delayTimer === undefined)) return;
     if (this.delayTimer !== undefined) this.clock.clearTimeout(this.delayTimer);
     this.delayTimer = undefined;
@@ -378,77 +355,29 @@ export class AsyncInvoker<In, Out> {
     }, Math.max(0, deadline - this.clock.now()));
   }
 
-  /** Retries first, then new input, up to `maxRows` and `maxBytes` (one oversized item goes alone). */
-  private cut(): Entry<In, Out>[] {
-    const { maxRows, maxBytes } = this.config.batch;
-    const batch: Entry<In, Out>[] = [];
-    let bytes = 0;
-    while (batch.length < maxRows) {
-      const source = this.retryQueue.size > 0 ? this.retryQueue : this.queue;
-      const e = source.peek();
-      if (!e || (batch.length > 0 && bytes + e.bytes > maxBytes)) break;
-      source.shift();
-      batch.push(e);
-      bytes += e.bytes;
-    }
-    this.queuedBytes -= bytes;
-    return batch;
-  }
-
   private dispatch(batch: Entry<In, Out>[]): void {
-    const call: Call<In, Out> = { entries: batch, controller: new AbortController(), timer: undefined, done: false };
-    this.calls.add(call);
     this.inFlightItems += batch.length;
     this.stats.recordBatch(batch.length);
     for (const e of batch) e.phase = "in-flight";
-    const { timeoutMs } = this.config;
-    if (timeoutMs > 0) {
-      call.timer = this.clock.setTimeout(() => {
-        const err = new AsyncTimeoutError(this.step, timeoutMs);
-        this.stats.timeouts++;
-        call.controller.abort(err);
-        this.finishCall(call, { error: err });
-      }, timeoutMs);
-    }
-    const ctx = {
-      signal: call.controller.signal,
-      attempts: batch.map((e) => e.attempts + 1),
-      keys: batch.map((e) => e.key),
-      step: this.step,
+    const meta = { attempts: batch.map((e) => e.attempts + 1), keys: batch.map((e) => e.key), step: this.step };
+    const timeout = { ms: this.config.timeoutMs, clock: this.clock };
+    const call: Call<In, Out> = {
+      entries: batch,
+      running: startCall(this.fn, batch.map((e) => e.value), meta, timeout, (outcome) => this.finishCall(call, outcome)),
     };
-    let result: Promise<readonly (Out | ItemFailure)[]>;
-    try {
-      result = Promise.resolve(this.fn(batch.map((e) => e.value), ctx));
-    } catch (error) {
-      result = Promise.reject(error);
-    }
-    result.then(
-      (outputs) => this.finishCall(call, { outputs }),
-      (error: unknown) => this.finishCall(call, { error }),
-    );
+    this.calls.add(call);
   }
 
-  private finishCall(call: Call<In, Out>, result: { outputs: unknown } | { error: unknown }): void {
-    // A call that timed out or was aborted by close is already finished; its late answer is dropped.
-    if (call.done) return;
-    call.done = true;
-    if (call.timer !== undefined) this.clock.clearTimeout(call.timer);
+  private finishCall(call: Call<In, Out>, outcome: CallOutcome<Out>): void {
     this.calls.delete(call);
     this.inFlightItems -= call.entries.length;
     if (this.currentState !== "open") return;
-
-    let callError: unknown;
-    let outputs: readonly unknown[] = [];
-    if ("error" in result) {
-      callError = result.error;
+    if (!outcome.ok) {
       this.stats.callFailures++;
-    } else if (!Array.isArray(result.outputs) || result.outputs.length !== call.entries.length) {
-      const got = Array.isArray(result.outputs) ? `${result.outputs.length} results` : describeValue(result.outputs);
-      callError = new AsyncContractError(this.step, `function returned ${got} for ${call.entries.length} inputs`);
-      this.stats.callFailures++;
-    } else {
-      outputs = result.outputs;
+      if (outcome.timedOut) this.stats.timeouts++;
     }
+    const callError = outcome.ok ? undefined : outcome.error;
+    const outputs = outcome.ok ? outcome.outputs : [];
 
     const retries: Entry<In, Out>[] = [];
     for (let i = 0; i < call.entries.length; i++) {
@@ -492,8 +421,7 @@ export class AsyncInvoker<In, Out> {
         for (const e of group) {
           e.phase = "queued";
           e.queuedAt = now;
-          this.retryQueue.push(e);
-          this.queuedBytes += e.bytes;
+          this.queue.pushRetry(e);
         }
         this.pump();
       }, delay);
@@ -536,33 +464,17 @@ export class AsyncInvoker<In, Out> {
     e.outcome = outcome;
     this.unsettled--;
     this.stats.recordLatency(this.clock.now() - e.submittedAt);
-    if (this.config.ordered) this.advanceOrder();
-    else this.ready.push(e);
-    if (this.ready.size > 0) {
-      settle(this.readyWaiters, undefined);
-      this.readyWaiters = [];
-    }
-    if (this.unsettled === 0) {
-      settle(this.drainWaiters, undefined);
-      this.drainWaiters = [];
-    }
+    this.results.settled(e);
+    this.notifyReady();
+    if (this.unsettled === 0) this.drainWaiters.resolveAll();
   }
 
-  /** Ordered mode: a settled item becomes ready only once every earlier one has. */
-  private advanceOrder(): void {
-    while (this.order.peek()?.phase === "settled") this.ready.push(this.order.shift()!);
-    if (this.ready.size > 0) {
-      settle(this.readyWaiters, undefined);
-      this.readyWaiters = [];
-    }
+  private notifyReady(): void {
+    if (this.results.readyCount > 0) this.readyWaiters.resolveAll();
   }
 
   private teardown(reason: Error): void {
-    for (const call of this.calls) {
-      call.done = true;
-      if (call.timer !== undefined) this.clock.clearTimeout(call.timer);
-      call.controller.abort(reason);
-    }
+    for (const call of this.calls) call.running.abort(reason);
     this.calls.clear();
     this.inFlightItems = 0;
     for (const t of this.backoffTimers) this.clock.clearTimeout(t);
@@ -570,17 +482,7 @@ export class AsyncInvoker<In, Out> {
     if (this.delayTimer !== undefined) this.clock.clearTimeout(this.delayTimer);
     this.delayTimer = undefined;
     this.delayDeadline = Number.NaN;
-    for (const list of [this.capacityWaiters, this.readyWaiters, this.drainWaiters]) settle(list, reason);
-    this.capacityWaiters = [];
-    this.readyWaiters = [];
-    this.drainWaiters = [];
-  }
-}
-
-function settle(waiters: readonly Waiter[], error: Error | undefined): void {
-  for (const w of waiters) {
-    if (error) w.reject(error);
-    else w.resolve();
+    for (const waiters of [this.capacityWaiters, this.readyWaiters, this.drainWaiters]) waiters.rejectAll(reason);
   }
 }
 
@@ -595,8 +497,4 @@ function toResult<In, Out>(e: Entry<In, Out>): AsyncResult<In, Out> {
     case "dead-letter":
       return { ...base, kind: "dead-letter", letter: o.letter };
   }
-}
-
-function describeValue(v: unknown): string {
-  return v === null ? "null" : Array.isArray(v) ? "an array" : `a ${typeof v}`;
 }

@@ -22,6 +22,10 @@ const config: AsyncConfigInput = {
   retry: { attempts: 3, backoff: { initialMs: 1000 }, jitter: 0 },
 };
 
+function fail(): never {
+  throw new Error("not a number");
+}
+
 const numberCodec: Codec<number> = { encode: (n) => n, decode: (j) => j as number };
 
 function invoker(outputCodec?: Codec<number>) {
@@ -143,6 +147,14 @@ describe("restore", () => {
     expect(bad([{ ...ok, attempts: 1.5 }])).toThrow("pending[0].attempts must be a non-negative integer");
     expect(bad([{ seq: 0, key: "a", bytes: 0, attempts: 0 }])).toThrow("pending[0].input is missing");
     expect(bad([{ ...ok, output: 5 }])).toThrow("pending[0].output must be null or { value }");
+    const strict = new AsyncInvoker<number, number>({
+      step: "infer",
+      fn: (xs) => xs,
+      inputCodec: { encode: (n) => n, decode: (j) => (typeof j === "number" ? j : Number.parseInt("x" + String(j), 10) || fail()) },
+    });
+    expect(() => strict.restore([{ ...ok, input: "zz" }])).toThrow(
+      "step 'infer': cannot restore pending request seq 1 (key \"a\"): its input does not decode: not a number",
+    );
   });
 
   it("keeps seq order and continues numbering after the highest restored seq", async () => {

@@ -1,0 +1,72 @@
+/**
+ * Items waiting to be sent, and the rule for cutting them into micro-batches: a batch is due
+ * when it is full (rows or bytes), when a retry is waiting (its backoff already cost it time),
+ * when draining, or when the oldest item has waited `maxDelayMs`.
+ */
+
+import type { BatchConfig } from "./async-config.js";
+import { Fifo } from "./fifo.js";
+
+export interface Queued {
+  readonly bytes: number;
+  /** When the item (re-)entered the queue, on the invoker's clock. */
+  queuedAt: number;
+}
+
+export class MicroBatchQueue<E extends Queued> {
+  private readonly fresh = new Fifo<E>();
+  /** Retries whose backoff is over go ahead of new input. */
+  private readonly retries = new Fifo<E>();
+  private queuedBytes = 0;
+
+  constructor(private readonly limits: BatchConfig) {}
+
+  get size(): number {
+    return this.fresh.size + this.retries.size;
+  }
+
+  push(item: E): void {
+    this.fresh.push(item);
+    this.queuedBytes += item.bytes;
+  }
+
+  pushRetry(item: E): void {
+    this.retries.push(item);
+    this.queuedBytes += item.bytes;
+  }
+
+  /** When the oldest new item's delay runs out; NaN when none is waiting. */
+  deadline(): number {
+    const head = this.fresh.peek();
+    return head ? head.queuedAt + this.limits.maxDelayMs : Number.NaN;
+  }
+
+  /** Whether a micro-batch should be sent now. */
+  isDue(now: number, draining: boolean): boolean {
+    if (this.size === 0) return false;
+    return (
+      this.size >= this.limits.maxRows ||
+      this.queuedBytes >= this.limits.maxBytes ||
+      this.retries.size > 0 ||
+      draining ||
+      this.deadline() <= now
+    );
+  }
+
+  /** Retries first, then new input, up to `maxRows` and `maxBytes` (one oversized item goes alone). */
+  cut(): E[] {
+    const { maxRows, maxBytes } = this.limits;
+    const batch: E[] = [];
+    let bytes = 0;
+    while (batch.length < maxRows) {
+      const source = this.retries.size > 0 ? this.retries : this.fresh;
+      const e = source.peek();
+      if (!e || (batch.length > 0 && bytes + e.bytes > maxBytes)) break;
+      source.shift();
+      batch.push(e);
+      bytes += e.bytes;
+    }
+    this.queuedBytes -= bytes;
+    return batch;
+  }
+}
