@@ -9,14 +9,16 @@ import { FetchError } from "../api/runtime-errors.js";
 import { ConcurrencyLimit } from "./concurrency-limit.js";
 import type { ObjectBackend, ReadRequest } from "./object-backend.js";
 import { describeRef, fetchError, tooLargeError, type ObjectRef } from "./object-uri.js";
-import { retryPolicy, withRetry, type RetryPolicy } from "./retry.js";
+import type { RetryConfig } from "../async/async-config.js";
+import { resolveRetry, withRetry, type RetryInput } from "./retry.js";
 
 export interface HttpBackendOptions {
   /** Requests in flight at once, across all callers of this backend. Default 8. */
   readonly concurrency?: number;
   /** Limit per attempt, from sending the request to the last body byte, in ms. Default 30000. */
   readonly timeoutMs?: number;
-  readonly retry?: Partial<RetryPolicy>;
+  /** The async engine's retry config; default 3 attempts, 100 ms doubling to 10 s, jitter 0.2. */
+  readonly retry?: RetryInput;
   /** Sent with every request (e.g. authorization). */
   readonly headers?: Readonly<Record<string, string>>;
   /** Default: the global `fetch`. */
@@ -32,7 +34,7 @@ export class HttpObjectBackend implements ObjectBackend {
   readonly schemes = ["http", "https"] as const;
   readonly cacheable = true;
   readonly timeoutMs: number;
-  readonly retry: RetryPolicy;
+  readonly retry: RetryConfig;
   private readonly limit: ConcurrencyLimit;
   private readonly headers: Readonly<Record<string, string>>;
   private readonly fetchFn: typeof globalThis.fetch;
@@ -41,7 +43,7 @@ export class HttpObjectBackend implements ObjectBackend {
     this.limit = new ConcurrencyLimit(options.concurrency ?? 8);
     this.timeoutMs = options.timeoutMs ?? 30_000;
     if (!(this.timeoutMs > 0)) throw new RangeError(`http object store: timeoutMs must be > 0, got ${this.timeoutMs}`);
-    this.retry = retryPolicy(options.retry);
+    this.retry = resolveRetry(options.retry, "fetch");
     this.headers = options.headers ?? {};
     this.fetchFn = options.fetch ?? globalThis.fetch;
   }

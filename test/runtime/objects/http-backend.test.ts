@@ -78,7 +78,7 @@ afterAll(async () => {
 
 beforeEach(() => hits.clear());
 
-const fastRetry = { retries: 2, initialDelayMs: 5, maxDelayMs: 10, jitter: 0.5 };
+const fastRetry = { attempts: 3, backoff: { initialMs: 5, maxMs: 10 }, jitter: 0.5 };
 const storeWith = (opts: HttpBackendOptions = {}, maxObjectBytes = 2000): ObjectStore =>
   new ObjectStore({ backends: [new HttpObjectBackend({ retry: fastRetry, timeoutMs: 2000, ...opts })], maxObjectBytes });
 
@@ -128,7 +128,7 @@ describe("http(s):// backend", () => {
   });
 
   it("times out a body that stops arriving", async () => {
-    const err = (await storeWith({ timeoutMs: 100, retry: { ...fastRetry, retries: 1 } }).get(`${base}/stall-body`).catch((e: unknown) => e)) as FetchError;
+    const err = (await storeWith({ timeoutMs: 100, retry: { ...fastRetry, attempts: 2 } }).get(`${base}/stall-body`).catch((e: unknown) => e)) as FetchError;
     expect(err.message).toMatch(/timed out after 100 ms reading the body \(gave up after 2 attempts\)/);
     expect(hits.get("/stall-body")).toBe(2);
   });

@@ -1,20 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { SluiceError } from "../../../kernels/errors.js";
-import { ConcurrencyLimit, backoffDelay, retryPolicy, withRetry } from "../../../runtime/objects/index.js";
+import { ConcurrencyLimit, resolveRetry, withRetry } from "../../../runtime/objects/index.js";
 
-const fast = retryPolicy({ retries: 3, initialDelayMs: 1, maxDelayMs: 2, jitter: 0 });
+const fast = resolveRetry({ attempts: 4, backoff: { initialMs: 1, maxMs: 2 }, jitter: 0 }, "test");
 
-describe("backoff", () => {
-  it("grows exponentially, is capped, and spreads by the jitter", () => {
-    const p = retryPolicy({ initialDelayMs: 100, multiplier: 2, maxDelayMs: 1000, jitter: 0.5 });
-    expect([0, 1, 2, 3, 4].map((n) => backoffDelay(n, p, () => 0.5))).toEqual([100, 200, 400, 800, 1000]);
-    expect(backoffDelay(1, p, () => 0)).toBe(100); // 200 · (1 − 0.5)
-    expect(backoffDelay(1, p, () => 1)).toBe(300); // 200 · (1 + 0.5)
-  });
-
-  it("rejects nonsense policies", () => {
-    expect(() => retryPolicy({ retries: -1 })).toThrow(/retries must be a non-negative integer, got -1/);
-    expect(() => retryPolicy({ jitter: 2 })).toThrow(/jitter must be in \[0, 1\]/);
+describe("resolveRetry", () => {
+  it("fills the engine's defaults and rejects nonsense naming the step", () => {
+    expect(resolveRetry(undefined, "fetch")).toEqual({ attempts: 3, backoff: { initialMs: 100, maxMs: 10_000, multiplier: 2 }, jitter: 0.2 });
+    expect(() => resolveRetry({ attempts: 0 }, "fetch")).toThrow(/fetch.*retry\.attempts must be/);
+    expect(() => resolveRetry({ jitter: 2 }, "fetch")).toThrow(/retry\.jitter must be/);
   });
 });
 
@@ -37,7 +31,7 @@ describe("withRetry", () => {
     expect(calls).toBe(2);
   });
 
-  it("gives up after the configured retries, through the exhausted hook", async () => {
+  it("gives up after the configured attempts, through the exhausted hook", async () => {
     let calls = 0;
     const err = await withRetry(async () => { calls++; throw new SluiceError("blip", { retriable: true }); }, fast, {
       exhausted: (e, attempts) => new Error(`${(e as Error).message} x${attempts}`),
@@ -48,7 +42,7 @@ describe("withRetry", () => {
 
   it("stops waiting when aborted", async () => {
     const ac = new AbortController();
-    const slow = retryPolicy({ retries: 5, initialDelayMs: 60_000, jitter: 0 });
+    const slow = resolveRetry({ attempts: 6, backoff: { initialMs: 60_000, maxMs: 60_000 }, jitter: 0 }, "test");
     const p = withRetry(async () => { throw new SluiceError("blip", { retriable: true }); }, slow, {
       signal: ac.signal,
       onRetry: () => ac.abort(new Error("cancelled")),
