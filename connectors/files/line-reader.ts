@@ -61,6 +61,7 @@ export async function* readLines(fh: FileHandle, opts: LineReadOptions): AsyncGe
         first = false;
       }
       const to = stop > from && buf[stop - 1] === 0x0d ? stop - 1 : stop;
+      if (to - from > maxLine) throw new LineTooLongError(line, maxLine);
       const next = nl >= 0 ? stop + 1 : stop;
       yield { bytes: buf.subarray(from, to), number: line++, start: fileAt + consumed, end: fileAt + next };
       consumed = next;
