@@ -4,6 +4,7 @@ export type { ModelBackendName, ModelDim, ModelIO, ModelRuntime, ModelState, War
 export { ModelFeedError, ModelLoadError, ModelRunError, ModelSessionError, ModelStateError } from "./model-errors.js";
 export { loadModel, type LoadModelOptions, type ModelRuntimeKind } from "./load-model.js";
 export type { ModelSession, SessionValueInfo } from "./model-session.js";
+export { ortWebThreads } from "./ort-web-session.js";
 export { SessionModel, type SessionModelInfo } from "./session-model.js";
 export type { RawData, RawTensor } from "./onnx-dtypes.js";
 export { inputDtypeFor, outputDtypeFor } from "./onnx-dtypes.js";

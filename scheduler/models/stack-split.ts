@@ -40,15 +40,19 @@ export function stack(tensors: readonly Tensor[]): Tensor {
  */
 export function split(t: Tensor, sizes: readonly number[]): Tensor[] {
   if (t.shape.length === 0) throw new RangeError("split: the tensor has no dim 0");
-  const total = sizes.reduce((a, b) => a + b, 0);
+  let total = 0;
+  for (const n of sizes) total += n;
   if (total !== t.shape[0]) throw new RangeError(`split: sizes add up to ${total}, dim 0 is ${t.shape[0]}`);
   const rest = t.shape.slice(1);
   const rowSize = sizeOf(rest);
-  const parts: Tensor[] = [];
+  const parts: Tensor[] = new Array(sizes.length);
   let row = 0;
-  for (const n of sizes) {
+  for (let i = 0; i < sizes.length; i++) {
+    const n = sizes[i]!;
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`split: bad size ${n}`);
-    parts.push({ dtype: t.dtype, shape: [n, ...rest], data: t.data.subarray(row * rowSize, (row + n) * rowSize) } as Tensor);
+    const shape = rest.slice();
+    shape.unshift(n);
+    parts[i] = { dtype: t.dtype, shape, data: t.data.subarray(row * rowSize, (row + n) * rowSize) } as Tensor;
     row += n;
   }
   return parts;

@@ -6,6 +6,7 @@ import { buildMlp } from "../../../scheduler/models/build-mlp.js";
 import { loadModel, type LoadModelOptions } from "../../../scheduler/models/load-model.js";
 import { ModelLoadError } from "../../../scheduler/models/model-errors.js";
 import { encodeModel } from "../../../scheduler/models/onnx-graph.js";
+import { ortWebThreads } from "../../../scheduler/models/ort-web-session.js";
 
 let dir: string;
 beforeAll(async () => {
@@ -83,6 +84,15 @@ describe("load options", () => {
     expect(model.backend).toBe("onnxruntime-node");
     expect(model.threads).toBe(1);
     await model.close();
+  });
+
+  it("refuses a web model asking for another WASM thread count than the process runs", async () => {
+    const first = await loadModel(buildMlp(), { runtime: "web" });
+    const fixed = ortWebThreads()!;
+    expect(first.threads).toBe(fixed);
+    expect((await loadError(buildMlp(), { runtime: "web", threads: fixed + 1 })).reason).toMatch(new RegExp(`runs ${fixed} WASM thread`));
+    const same = await loadModel(buildMlp(), { runtime: "web", threads: fixed });
+    await Promise.all([first.close(), same.close()]);
   });
 
   it("a failing warm-up is a load error and leaves nothing open", async () => {
