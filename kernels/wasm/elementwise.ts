@@ -8,6 +8,9 @@ import { broadcastPlan } from "./broadcast-plan.js";
 import { wasmCall } from "./wasm-call.js";
 import type { WasmTensor } from "./wasm-tensor.js";
 
+/** Broadcast rows shorter than this run as one tiled pass instead of row by row. */
+const TILE_MIN = 256;
+
 const I32_MIN = -2147483648;
 const I32_MAX = 2147483647;
 
@@ -43,6 +46,18 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor, info: TensorInfo): WasmTenso
     else {
       const plan = broadcastPlan(a.shape, b.shape, info.shape);
       const rank = plan.shape.length;
+      const period = plan.shape[rank - 1]!;
+      const [sa0, sa1] = plan.strideA, [sb0, sb1] = plan.strideB;
+      const repeats = (sa0 === period && sb0 === 0) || (sa0 === 0 && sb0 === period);
+      if (rank === 2 && period < TILE_MIN && sa1 === 1 && sb1 === 1 && repeats) {
+        // [rows, P] ⊕ [P] (either way round) with a short period: tile the small operand.
+        const tileIsB = plan.strideB[0] === 0;
+        const reps = Math.ceil(TILE_MIN / period);
+        const tile = call.temp(period * reps * 4);
+        for (let r = 0; r < reps; r++) call.copy(tile + r * period * 4, tileIsB ? pb! : pa!, period * 4);
+        call.fn[`binary_tiled_${t}`]!(code, tileIsB ? pa! : tile, tileIsB ? tile : pb!, out.ptr, n, period * reps, Number(tileIsB));
+        return out;
+      }
       const params = call.i32s([...plan.shape, ...plan.strideA, ...plan.strideB, ...plan.shape]);
       call.fn[`binary_bcast_${t}`]!(code, pa!, pb!, out.ptr, rank, params);
     }

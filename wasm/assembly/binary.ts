@@ -1,7 +1,7 @@
 // Binary elementwise kernels with numpy broadcasting. Fast paths: same shape (`binary_f32`),
-// one scalar operand (`binary_vs_f32`: a OP s, `binary_sv_f32`: s OP b); everything else goes
-// through `binary_bcast_*`, which walks the outer axes with an odometer and runs one of the fast
-// paths on each contiguous inner row. All loops are safe in place (out == a or out == b).
+// one scalar operand (`binary_vs_f32`: a OP s, `binary_sv_f32`: s OP b), one operand repeating
+// with a short period (`binary_tiled_f32`); everything else goes through `binary_bcast_*`, which
+// walks the outer axes with an odometer and runs one of the fast paths on each contiguous row. All loops are safe in place (out == a or out == b).
 import { binaryVecF32, binaryVecI32 } from "./vec-ops";
 import { B_ADD, B_DIV, B_MAX, B_MIN, B_MUL, B_POW, B_SUB } from "./op-codes";
 
@@ -107,6 +107,19 @@ import { B_ADD, B_DIV, B_MAX, B_MIN, B_MUL, B_POW, B_SUB } from "./op-codes";
   }
 }
 
+// a OP b where one operand repeats with period `period` (it is held tiled, `period` elements
+// long): the JS side turns [rows, P] ⊕ [P] with small P into this, so the vector loop runs over
+// long stretches instead of P-element rows.
+// @ts-ignore: decorator
+@inline function tiled(isF32: bool, op: i32, a: usize, b: usize, out: usize, n: i32, period: i32, tileIsB: bool): void {
+  for (let off = 0; off < n; off += period) {
+    const len = min(period, n - off);
+    const o = <usize>off << 2;
+    if (tileIsB) loopVV(isF32, op, a + o, b, out + o, len);
+    else loopVV(isF32, op, a, b + o, out + o, len);
+  }
+}
+
 // One specialized copy of each loop per op; the switch runs once per call.
 // @ts-ignore: decorator
 @inline function dispatch(isF32: bool, kind: i32, op: i32, a: usize, b: usize, out: usize, n: i32, params: usize): void {
@@ -127,7 +140,9 @@ import { B_ADD, B_DIV, B_MAX, B_MIN, B_MUL, B_POW, B_SUB } from "./op-codes";
     case 0: loopVV(isF32, op, a, b, out, n); break;
     case 1: loopVS(isF32, op, a, b, out, n); break;
     case 2: loopSV(isF32, op, a, b, out, n); break;
-    default: bcast(isF32, op, a, b, out, n, params);
+    case 3: bcast(isF32, op, a, b, out, n, params); break;
+    case 4: tiled(isF32, op, a, b, out, n, <i32>params, true); break;
+    default: tiled(isF32, op, a, b, out, n, <i32>params, false);
   }
 }
 
@@ -140,10 +155,14 @@ export function binary_sv_f32(op: i32, sp: usize, b: usize, out: usize, n: i32):
 /** General broadcast; see `bcast` for the params layout. */
 export function binary_bcast_f32(op: i32, a: usize, b: usize, out: usize, rank: i32, params: usize): void { dispatch(true, 3, op, a, b, out, rank, params); }
 
+/** out = a OP b where b (tileIsB) or a is a tile of `period` elements repeated along the other. */
+export function binary_tiled_f32(op: i32, a: usize, b: usize, out: usize, n: i32, period: i32, tileIsB: bool): void { dispatch(true, tileIsB ? 4 : 5, op, a, b, out, n, <usize>period); }
+
 export function binary_i32(op: i32, a: usize, b: usize, out: usize, n: i32): void { dispatch(false, 0, op, a, b, out, n, 0); }
 export function binary_vs_i32(op: i32, a: usize, sp: usize, out: usize, n: i32): void { dispatch(false, 1, op, a, sp, out, n, 0); }
 export function binary_sv_i32(op: i32, sp: usize, b: usize, out: usize, n: i32): void { dispatch(false, 2, op, sp, b, out, n, 0); }
 export function binary_bcast_i32(op: i32, a: usize, b: usize, out: usize, rank: i32, params: usize): void { dispatch(false, 3, op, a, b, out, rank, params); }
+export function binary_tiled_i32(op: i32, a: usize, b: usize, out: usize, n: i32, period: i32, tileIsB: bool): void { dispatch(false, tileIsB ? 4 : 5, op, a, b, out, n, <usize>period); }
 
 export function add_f32(a: usize, b: usize, out: usize, n: i32): void { loopVV(true, B_ADD, a, b, out, n); }
 export function sub_f32(a: usize, b: usize, out: usize, n: i32): void { loopVV(true, B_SUB, a, b, out, n); }

@@ -76,6 +76,19 @@ describe("wasm binary ops", () => {
     }
   }
 
+  it("a short operand repeated along a long one (the tiled path), both ways round", () => {
+    const r = rng(37);
+    for (const [big, small] of [[[1000, 3], [3]], [[7, 5, 3], [1, 3]], [[999, 17], [17]], [[2, 255], [1, 1, 255]], [[4, 1], [1]]] as const) {
+      for (const dt of ["f32", "i32"] as const) {
+        const a = randomTensor(dt, big, r), b = randomTensor(dt, small, r, { range: [1, 9] });
+        for (const op of ["sub", "div", "max"] as const) {
+          expectWasmMatchesJs(op, [a, b], {}, {}, `[${big}] ${op} [${small}]`);
+          expectWasmMatchesJs(op, [b, a], {}, {}, `[${small}] ${op} [${big}]`);
+        }
+      }
+    }
+  });
+
   it("i32 division by zero is 0 and INT_MIN / -1 is INT_MIN; i32 arithmetic wraps", () => {
     const a = tensor("i32", [6], [7, -7, -2147483648, 5, 2147483647, -9]);
     const b = tensor("i32", [6], [0, 2, -1, -3, 2, 4]);
