@@ -123,9 +123,3 @@ export function cast_i32_u8(src: usize, dst: usize, n: i32): void {
 
 export function cast_u8_f32(src: usize, dst: usize, n: i32): void { widenU8(src, dst, n, true); }
 export function cast_u8_i32(src: usize, dst: usize, n: i32): void { widenU8(src, dst, n, false); }
-
-/**
- * i32 lanes already in [0, 255] → u8 (the fused chain keeps u8 values widened). Not in-place:
- * dst must not overlap src beyond dst == src, which is fine because the output is narrower.
- */
-export function narrow_i32_u8(src: usize, dst: usize, n: i32): void { cast_i32_u8(src, dst, n); }

@@ -6,6 +6,7 @@ import { tensor, type DType, type Tensor } from "../../../kernels/tensor.js";
 import { chainKey, compiledChain } from "../../../kernels/wasm/chain-compiler.js";
 import { CHAIN_BLOCK, interpretChain } from "../../../kernels/wasm/elementwise-chain.js";
 import { getWasm } from "../../../wasm/loader.js";
+import * as codes from "../../../wasm/op-codes.js";
 import { WasmTensor } from "../../../kernels/wasm/wasm-tensor.js";
 import { expectTensorClose } from "../../helpers/assert-close.js";
 import { EDGE_LENGTHS, randomTensor, rng } from "../../helpers/random-tensors.js";
@@ -84,6 +85,13 @@ describe("wasm elementwiseChain", () => {
       // The compiled chain (multiple-of-16 prefix) and the interpreter agree bit for bit.
       expect(compiledChain(getWasm(), steps, start, chainDtypes("elementwiseChain", start, steps, inputs.slice(1)))).toBeDefined();
       expectTensorClose(fused, interpretChain(inputs, steps), { atol: 0, rtol: 0 }, `${label} compiled vs interpreted`);
+    }
+  });
+
+  it("the program record kinds agree between JS and the wasm module", () => {
+    const exported = getWasm().exports as unknown as Record<string, WebAssembly.Global>;
+    for (const [name, code] of Object.entries(codes)) {
+      if (name.startsWith("K_")) expect(exported[name]?.value, name).toBe(code);
     }
   });
 
