@@ -1,7 +1,8 @@
 /**
- * `sluice demo`: until the pipeline runtime lands, a kernel demo on generated data — a 1080p
- * frame through resize → normalize → a small linear classifier → softmax → top-k, on the
- * backend the dispatcher picks, each step checked against the JS reference.
+ * `sluice demo`: the image-classification pipeline on generated data (pipeline-demo.ts).
+ * `sluice demo --kernels`: a kernel demo — a 1080p frame through resize → normalize → a small
+ * linear classifier → softmax → top-k on the backend the dispatcher picks (or `--backend`), each
+ * step checked against the JS reference.
  */
 
 import { performance } from "node:perf_hooks";
@@ -9,7 +10,9 @@ import { runCpu, type Backend } from "../../kernels/registry.js";
 import type { OpAttrs, OpName } from "../../kernels/op-attrs.js";
 import { tensor, type Tensor } from "../../kernels/tensor.js";
 import { KernelDispatcher } from "../../scheduler/kernel-dispatcher.js";
+import { SluiceError } from "../../kernels/errors.js";
 import { parseArgs } from "./args.js";
+import { runPipelineDemo } from "./pipeline-demo.js";
 import { formatTable, ms } from "./table.js";
 
 /** A deterministic 8-bit RGB test card: gradients plus a checkerboard, so resizing has edges to keep. */
@@ -34,7 +37,19 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
 }
 
 export async function demoCommand(args: string[]): Promise<number> {
-  const parsed = parseArgs("demo", args, { values: ["backend"] });
+  const parsed = parseArgs("demo", args, { values: ["backend", "images", "dir", "batch"], booleans: ["kernels"] });
+  if (!parsed.flags.has("kernels")) {
+    const images = Number(parsed.values.get("images") ?? 48);
+    const batchRows = Number(parsed.values.get("batch") ?? 16);
+    if (!Number.isInteger(images) || images < 1) throw new SluiceError(`demo: --images must be a positive integer, got '${parsed.values.get("images")}'`);
+    if (!Number.isInteger(batchRows) || batchRows < 1) throw new SluiceError(`demo: --batch must be a positive integer, got '${parsed.values.get("batch")}'`);
+    return runPipelineDemo({ images, batchRows, dir: parsed.values.get("dir") });
+  }
+  return kernelDemo(parsed.values.get("backend"));
+}
+
+async function kernelDemo(backendFlag: string | undefined): Promise<number> {
+  const parsed = { values: new Map([["backend", backendFlag]].filter((e): e is [string, string] => e[1] !== undefined)) };
   const forced = parsed.values.get("backend") as Backend | undefined;
   if (forced && !["js", "wasm", "webgpu"].includes(forced)) {
     console.error(`demo: --backend must be js, wasm or webgpu, got '${forced}'`);

@@ -13,8 +13,8 @@ interface Command {
 
 const commands: Record<string, Command> = {
   demo: {
-    summary: "run the demo job on generated data and show the result",
-    usage: "sluice demo [--backend js|wasm|webgpu]",
+    summary: "run the image-classification pipeline on generated images and a generated model",
+    usage: "sluice demo [--images N] [--batch N] [--dir DIR] | sluice demo --kernels [--backend js|wasm|webgpu]",
     run: async (args) => (await import("./demo-command.js")).demoCommand(args),
   },
   devices: {

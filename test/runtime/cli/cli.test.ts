@@ -34,7 +34,7 @@ describe("sluice CLI", () => {
 
   it("demo runs every step and checks it against the reference", async () => {
     const c = capture();
-    expect(await main(["demo", "--backend", "wasm"])).toBe(0);
+    expect(await main(["demo", "--kernels", "--backend", "wasm"])).toBe(0);
     const text = c.out.join("\n");
     expect(text).toMatch(/resize 1080p → 224×224 \(antialias\)\s+wasm/);
     expect(text).toMatch(/all steps match the JS reference/);
