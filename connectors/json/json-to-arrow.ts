@@ -42,7 +42,7 @@ export class JsonBatchBuilder {
     extra: ExtraFields,
   ) {
     const fields = schema.fields;
-    const coercers = fields.map((f) => compileField(f, f.name));
+    const coercers = fields.map((f) => compileField(f, f.name, extra));
     const known = new Set(fields.map((f) => f.name));
     this.coerce = (row) => {
       if (extra === "reject") for (const k of Object.keys(row)) if (!known.has(k)) throw new CoercionError(k, "not a field of the schema");
@@ -79,20 +79,20 @@ export class JsonBatchBuilder {
 
 /** Fails at reader creation when a field's type cannot be read from JSON. */
 export function checkJsonSchema(schema: Schema): void {
-  for (const f of schema.fields) compileField(f, f.name);
+  for (const f of schema.fields) compileField(f, f.name, "ignore");
 }
 
 function makeStructData(schema: Schema, length: number, children: Data[]): Data<Struct> {
   return makeData({ type: new Struct(schema.fields), length, children, nullCount: 0 });
 }
 
-function compileField(field: Field, path: string): Coerce {
+function compileField(field: Field, path: string, extra: ExtraFields): Coerce {
   const nullable = (inner: Coerce): Coerce => (v, p) => (v === null || v === undefined ? null : inner(v, p));
   if (isJsonTextField(field)) return nullable((v) => JSON.stringify(v));
-  return nullable(compileType(field.type, path));
+  return nullable(compileType(field.type, path, extra));
 }
 
-function compileType(type: DataType, path: string): Coerce {
+function compileType(type: DataType, path: string, extra: ExtraFields): Coerce {
   switch (type.typeId) {
     case Type.Null:
       return (v, p) => fail(p, "expected null", v);
@@ -114,13 +114,13 @@ function compileType(type: DataType, path: string): Coerce {
     case Type.List:
     case Type.LargeList: {
       const child = type.children[0]!;
-      const item = compileNullable(child, path);
+      const item = compileNullable(child, path, extra);
       return (v, p) => (Array.isArray(v) ? v.map((x, i) => item(x, `${p}[${i}]`)) : fail(p, "expected an array", v));
     }
     case Type.FixedSizeList: {
       const size = (type as DataType & { listSize: number }).listSize;
       const child = type.children[0]!;
-      const item = compileNullable(child, path);
+      const item = compileNullable(child, path, extra);
       // Nested arrays flatten only into scalar items (a tensor's rows), never into list items.
       const scalarItems = !DataType.isList(child.type) && !DataType.isFixedSizeList(child.type) && !DataType.isLargeList(child.type);
       return (v, p) => {
@@ -131,10 +131,12 @@ function compileType(type: DataType, path: string): Coerce {
       };
     }
     case Type.Struct: {
-      const children = type.children.map((c) => ({ name: c.name, coerce: compileNullable(c, `${path}.${c.name}`) }));
+      const children = type.children.map((c) => ({ name: c.name, coerce: compileNullable(c, `${path}.${c.name}`, extra) }));
+      const known = new Set(children.map((c) => c.name));
       return (v, p) => {
         if (v === null || typeof v !== "object" || Array.isArray(v)) return fail(p, "expected an object", v);
         const o = v as Record<string, unknown>;
+        if (extra === "reject") for (const k of Object.keys(o)) if (!known.has(k)) fail(`${p}.${k}`, "not a field of the schema", undefined);
         return children.map((c) => c.coerce(o[c.name], `${p}.${c.name}`));
       };
     }
@@ -143,8 +145,8 @@ function compileType(type: DataType, path: string): Coerce {
   }
 }
 
-function compileNullable(field: Field, path: string): Coerce {
-  const inner = compileField(field, path);
+function compileNullable(field: Field, path: string, extra: ExtraFields): Coerce {
+  const inner = compileField(field, path, extra);
   return (v, p) => {
     const out = inner(v, p);
     if (out === null && !field.nullable) fail(p, "null in a non-nullable field", v);

@@ -38,6 +38,8 @@ export interface FilesSourceOptions extends ResolveOptions {
   readonly batchBytes?: number;
   /** Bytes mode: a larger file is an error naming it (default 1 GiB); use refs for such files. */
   readonly maxFileBytes?: number;
+  /** Bytes mode: how many files are read concurrently ahead of the batch being built (default 8). */
+  readonly readAhead?: number;
 }
 
 /** Extensions an images folder picks up (lowercase). */
@@ -81,6 +83,7 @@ export class FilesSource implements Source {
   private readonly column: string;
   private readonly batchBytes: number;
   private readonly maxFileBytes: number;
+  private readonly readAhead: number;
   private listing: Promise<FileEntry[]> | undefined;
 
   constructor(
@@ -93,6 +96,7 @@ export class FilesSource implements Source {
     this.column = opts.column ?? (images ? "image" : this.mode);
     this.batchBytes = opts.batchBytes ?? 64 * 2 ** 20;
     this.maxFileBytes = Math.min(opts.maxFileBytes ?? 2 ** 30, MAX_COLUMN_BYTES);
+    this.readAhead = Math.max(1, Math.floor(opts.readAhead ?? 8));
     if (this.column === "path" || this.column === "size") throw connectorError(this.name, undefined, `content column may not be named '${this.column}'`);
   }
 
@@ -115,12 +119,29 @@ export class FilesSource implements Source {
   async *read(from: SourcePosition | undefined, opts: SourceReadOptions): AsyncIterable<PositionedBatch> {
     const batchRows = checkBatchRows(this.name, opts.batchRows);
     const files = await this.files();
+    // Reads run up to `readAhead` files ahead of the batch being built, in order.
+    const starts = filesFrom(this.name, files, from, opts.signal);
+    const ahead: { index: number; entry: FileEntry; bytes: Promise<Uint8Array | undefined> }[] = [];
+    const fill = (): void => {
+      while (ahead.length < this.readAhead) {
+        const next = starts.next();
+        if (next.done === true) return;
+        const { index, entry, start } = next.value;
+        if (start.offset >= 1) continue; // this file's row was consumed before the position
+        const bytes = this.mode === "bytes" ? this.readBytes(entry, opts.signal) : Promise.resolve(undefined);
+        bytes.catch(() => undefined); // awaited in order below; never an unhandled rejection
+        ahead.push({ index, entry, bytes });
+      }
+    };
     let rows: { index: number; entry: FileEntry; bytes: Uint8Array | undefined }[] = [];
     let bytes = 0;
-    for (const { index, entry, start } of filesFrom(this.name, files, from, opts.signal)) {
-      if (start.offset >= 1) continue; // this file's row was consumed before the position
-      const content = this.mode === "bytes" ? await this.readBytes(entry, opts.signal) : undefined;
-      rows.push({ index, entry, bytes: content });
+    fill();
+    while (ahead.length > 0) {
+      opts.signal.throwIfAborted();
+      const head = ahead.shift()!;
+      const content = await head.bytes;
+      fill();
+      rows.push({ index: head.index, entry: head.entry, bytes: content });
       bytes += content?.byteLength ?? 0;
       if (rows.length >= batchRows || bytes >= this.batchBytes || bytes + this.maxFileBytes > MAX_COLUMN_BYTES) {
         yield this.batchOf(rows);

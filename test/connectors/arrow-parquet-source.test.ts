@@ -44,7 +44,7 @@ describe("arrowSource and parquetSource", () => {
       for (const b of batches) expect(b.schema.fields.map((f) => f.metadata)).toEqual(schema.fields.map((f) => f.metadata));
       const tensor = columnOf(batches[0]!, "tensor");
       expect(fixedShapeTensorInfo(tensor.field)).toMatchObject({ dtype: "f32", shape: [2, 3], dimNames: ["h", "w"] });
-      expect(Array.from(fixedShapeTensorView(tensor).data.slice(6, 12))).toEqual([1, 1.1, 1.2, 1.3, 1.4, 1.5].map(Math.fround));
+      expect(Array.from(fixedShapeTensorView(tensor).data.slice(6, 12) as Float32Array)).toEqual([1, 1.1, 1.2, 1.3, 1.4, 1.5].map(Math.fround));
       expect(embeddingInfo(columnOf(batches[0]!, "emb").field)).toEqual({ dim: 4, model: "m1", metric: "cosine", normalized: false });
     });
 

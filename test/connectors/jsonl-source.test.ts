@@ -74,6 +74,14 @@ describe("jsonlSource", () => {
     expect(letter).toMatchObject({ step: "read_jsonl", key: `${join(dir, "bad.jsonl")}:2`, error: "RecordError", input: "{not json" });
   });
 
+  it("with an inferred schema, a key first seen after the sample (also nested) is a bad record", async () => {
+    await writeFile(join(dir, "nested.jsonl"), lines([{ m: { a: 1 } }, { m: { a: 2, b: 3 } }, { m: { a: 3 }, z: 1 }]));
+    const bad: BadRecord[] = [];
+    const { rows } = await drain(jsonlSource(join(dir, "nested.jsonl"), { inferRows: 1, onBadRecord: (r) => void bad.push(r) }), undefined, 10);
+    expect(rows).toHaveLength(1);
+    expect(bad.map((b) => b.reason)).toEqual(["field 'm.b': not a field of the schema", "field 'z': not a field of the schema"]);
+  });
+
   it("ignores keys outside a given schema by default", async () => {
     const schema = new Schema([new Field("id", new Int64(), true)]);
     const { rows } = await drain(jsonlSource(join(dir, "bad.jsonl"), { schema, onBadRecord: () => undefined }), undefined, 10);
@@ -85,7 +93,7 @@ describe("jsonlSource", () => {
     const { batches } = await drain(jsonlSource(join(dir, "tensor.jsonl"), { schema }), undefined, 10);
     const view = fixedShapeTensorView(columnOf(batches[0]!, "t"));
     expect(view.shape).toEqual([3, 2, 3]);
-    expect(Array.from(view.data).slice(0, 12)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(Array.from(view.data as Float32Array).slice(0, 12)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(batches[0]!.getChild("t")!.get(2)).toBeNull();
     const wrong = new Schema([new Field("t", new FixedSizeList(4, new Field("item", new Float32(), false)), true)]);
     await expect(drain(jsonlSource(join(dir, "tensor.jsonl"), { schema: wrong }), undefined, 10)).rejects.toThrow(/tensor\.jsonl:1: field 't': expected 4 values \(after flattening nested arrays\), got 6/);
