@@ -55,51 +55,63 @@ const HALF22: i32 = 1 << 21;
   v128.store8_lane(d, u, 2, 2);
 }
 
+// One group of one row: its contribution to the [R G B R] accumulator (groupX) and to the
+// [G B G B] one (groupY).
+// @ts-ignore: decorator
+@inline function groupX(p: usize, h1: v128, h2: v128, l1: v128, l2: v128): v128 {
+  const a = v128.load8x8_u(p), b = v128.load8x8_u(p, 6), c = v128.load8x8_u(p, 12), d = v128.load8x8_u(p, 18);
+  const ab = v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
+  const cd = v128.shuffle<i16>(c, d, 0, 8, 1, 9, 2, 10, 3, 11);
+  const xh = i32x4.add(i32x4.dot_i16x8_s(ab, h1), i32x4.dot_i16x8_s(cd, h2));
+  const xl = i32x4.add(i32x4.dot_i16x8_s(ab, l1), i32x4.dot_i16x8_s(cd, l2));
+  return i32x4.add(i32x4.shl(xh, 11), xl);
+}
+
+// @ts-ignore: decorator
+@inline function groupY(p: usize, h3: v128, l3: v128): v128 {
+  const a = v128.load8x8_u(p), b = v128.load8x8_u(p, 6), c = v128.load8x8_u(p, 12), d = v128.load8x8_u(p, 18);
+  const gb = v128.shuffle<i64>(v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15), v128.shuffle<i16>(c, d, 4, 12, 5, 13, 6, 14, 7, 15), 0, 2);
+  return i32x4.add(i32x4.shl(i32x4.dot_i16x8_s(gb, h3), 11), i32x4.dot_i16x8_s(gb, l3));
+}
+
 function wPassU8Rgb(src: usize, dst: usize, rows: i32, w: i32, ow: i32, xt: usize): void {
   const inRow = <usize>w * 3, outRow = <usize>ow * 3;
   const groupStride = <usize>tabMaxGroups(xt) * 96;
   const groups = tabGroups(xt);
   const zero = i32x4.splat(0);
-  // Two rows per pass share the table lookups and weight loads; an odd last row runs twice.
-  for (let r = 0; r < rows; r += 2) {
+  // Four rows per pass share the table lookups and weight loads; missing rows repeat the last.
+  for (let r = 0; r < rows; r += 4) {
     const s0 = src + <usize>r * inRow;
     const s1 = r + 1 < rows ? s0 + inRow : s0;
+    const s2 = r + 2 < rows ? s1 + inRow : s1;
+    const s3 = r + 3 < rows ? s2 + inRow : s2;
     const d0 = dst + <usize>r * outRow;
     const d1 = r + 1 < rows ? d0 + outRow : d0;
+    const d2 = r + 2 < rows ? d1 + outRow : d1;
+    const d3 = r + 3 < rows ? d2 + outRow : d2;
     for (let ox = 0; ox < ow; ox++) {
       const ng = (tabCount(xt, ox) + 7) >> 3;
       const off = <usize>tabStart(xt, ox) * 3;
-      let p0 = s0 + off, p1 = s1 + off;
+      let p0 = s0 + off, p1 = s1 + off, p2 = s2 + off, p3 = s3 + off;
       let wp = groups + <usize>ox * groupStride;
-      let x0 = zero, y0 = zero, x1 = zero, y1 = zero;
+      let x0 = zero, y0 = zero, x1 = zero, y1 = zero, x2 = zero, y2 = zero, x3 = zero, y3 = zero;
       for (let g = 0; g < ng; g++) {
-        const h1 = v128.load(wp), h2 = v128.load(wp, 16), h3 = v128.load(wp, 32);
-        const l1 = v128.load(wp, 48), l2 = v128.load(wp, 64), l3 = v128.load(wp, 80);
-        {
-          const a = v128.load8x8_u(p0), b = v128.load8x8_u(p0, 6), c = v128.load8x8_u(p0, 12), d = v128.load8x8_u(p0, 18);
-          const ab = v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
-          const cd = v128.shuffle<i16>(c, d, 0, 8, 1, 9, 2, 10, 3, 11);
-          const gb = v128.shuffle<i64>(v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15), v128.shuffle<i16>(c, d, 4, 12, 5, 13, 6, 14, 7, 15), 0, 2);
-          const xh = i32x4.add(i32x4.dot_i16x8_s(ab, h1), i32x4.dot_i16x8_s(cd, h2));
-          const xl = i32x4.add(i32x4.dot_i16x8_s(ab, l1), i32x4.dot_i16x8_s(cd, l2));
-          x0 = i32x4.add(x0, i32x4.add(i32x4.shl(xh, 11), xl));
-          y0 = i32x4.add(y0, i32x4.add(i32x4.shl(i32x4.dot_i16x8_s(gb, h3), 11), i32x4.dot_i16x8_s(gb, l3)));
-        }
-        {
-          const a = v128.load8x8_u(p1), b = v128.load8x8_u(p1, 6), c = v128.load8x8_u(p1, 12), d = v128.load8x8_u(p1, 18);
-          const ab = v128.shuffle<i16>(a, b, 0, 8, 1, 9, 2, 10, 3, 11);
-          const cd = v128.shuffle<i16>(c, d, 0, 8, 1, 9, 2, 10, 3, 11);
-          const gb = v128.shuffle<i64>(v128.shuffle<i16>(a, b, 4, 12, 5, 13, 6, 14, 7, 15), v128.shuffle<i16>(c, d, 4, 12, 5, 13, 6, 14, 7, 15), 0, 2);
-          const xh = i32x4.add(i32x4.dot_i16x8_s(ab, h1), i32x4.dot_i16x8_s(cd, h2));
-          const xl = i32x4.add(i32x4.dot_i16x8_s(ab, l1), i32x4.dot_i16x8_s(cd, l2));
-          x1 = i32x4.add(x1, i32x4.add(i32x4.shl(xh, 11), xl));
-          y1 = i32x4.add(y1, i32x4.add(i32x4.shl(i32x4.dot_i16x8_s(gb, h3), 11), i32x4.dot_i16x8_s(gb, l3)));
-        }
-        p0 += 24;
-        p1 += 24;
+        const h1 = v128.load(wp), h2 = v128.load(wp, 16), l1 = v128.load(wp, 48), l2 = v128.load(wp, 64);
+        x0 = i32x4.add(x0, groupX(p0, h1, h2, l1, l2));
+        x1 = i32x4.add(x1, groupX(p1, h1, h2, l1, l2));
+        x2 = i32x4.add(x2, groupX(p2, h1, h2, l1, l2));
+        x3 = i32x4.add(x3, groupX(p3, h1, h2, l1, l2));
+        const h3 = v128.load(wp, 32), l3 = v128.load(wp, 80);
+        y0 = i32x4.add(y0, groupY(p0, h3, l3));
+        y1 = i32x4.add(y1, groupY(p1, h3, l3));
+        y2 = i32x4.add(y2, groupY(p2, h3, l3));
+        y3 = i32x4.add(y3, groupY(p3, h3, l3));
+        p0 += 24; p1 += 24; p2 += 24; p3 += 24;
         wp += 96;
       }
       const o = <usize>ox * 3;
+      storeRgb(d3 + o, x3, y3);
+      storeRgb(d2 + o, x2, y2);
       storeRgb(d1 + o, x1, y1);
       storeRgb(d0 + o, x0, y0);
     }
