@@ -11,48 +11,25 @@
 import { open, type FileHandle } from "node:fs/promises";
 import { RecordBatchReader, type AsyncRecordBatchFileReader, type RecordBatch, type Schema } from "apache-arrow";
 import { ConnectorError } from "../../runtime/api/runtime-errors.js";
-import type { PositionedBatch, Source, SourcePosition, SourceReadOptions } from "../../runtime/api/source.js";
+import type { PositionedBatch, SourcePosition, SourceReadOptions } from "../../runtime/api/source.js";
 import { connectorError, fsError, messageOf } from "../errors.js";
-import { resolveFiles, type FileEntry, type ResolveOptions } from "../files/resolve-files.js";
+import { FileListSource, type FileListSourceOptions } from "./file-list-source.js";
 import { checkBatchRows, filesFrom, positionJson } from "./file-position.js";
 import { relabel, requireSameColumns, sliceRows } from "./schema-check.js";
 
-export interface ArrowSourceOptions extends ResolveOptions {
-  /** The schema when the input may be empty (`allowEmpty`); otherwise the first file's. */
-  readonly schema?: Schema;
-}
+export type ArrowSourceOptions = FileListSourceOptions;
 
 /** Extensions picked up when the input is a directory. */
 export const ARROW_EXTENSIONS: readonly string[] = [".arrow", ".arrows", ".feather", ".ipc"];
 
 /** A source of Arrow IPC files (file or stream format). */
-export class ArrowSource implements Source {
-  readonly name: string;
-  private listing: Promise<FileEntry[]> | undefined;
-  private resolved: Promise<Schema> | undefined;
-
-  constructor(
-    private readonly inputs: string | readonly string[],
-    private readonly opts: ArrowSourceOptions = {},
-  ) {
-    this.name = `arrow(${typeof inputs === "string" ? inputs : inputs.join(",")})`;
+export class ArrowSource extends FileListSource<ArrowSourceOptions> {
+  constructor(inputs: string | readonly string[], opts: ArrowSourceOptions = {}) {
+    super("arrow", ARROW_EXTENSIONS, inputs, opts);
   }
 
-  files(): Promise<FileEntry[]> {
-    this.listing ??= resolveFiles(this.name, this.inputs, { extensions: ARROW_EXTENSIONS, ...this.opts });
-    return this.listing;
-  }
-
-  schema(): Promise<Schema> {
-    this.resolved ??= (async () => {
-      const first = (await this.files())[0];
-      if (first === undefined) {
-        if (this.opts.schema !== undefined) return this.opts.schema;
-        throw connectorError(this.name, undefined, "no input files to take the schema from (pass a schema)");
-      }
-      return this.withReader(first.path, async (reader) => reader.schema);
-    })();
-    return this.resolved;
+  protected fileSchema(path: string): Promise<Schema> {
+    return this.withReader(path, async (reader) => reader.schema);
   }
 
   async *read(from: SourcePosition | undefined, opts: SourceReadOptions): AsyncIterable<PositionedBatch> {

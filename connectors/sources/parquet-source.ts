@@ -12,17 +12,15 @@
 import { openAsBlob } from "node:fs";
 import type { RecordBatch, Schema } from "apache-arrow";
 import type { ParquetFile } from "parquet-wasm";
-import type { PositionedBatch, Source, SourcePosition, SourceReadOptions } from "../../runtime/api/source.js";
+import type { PositionedBatch, SourcePosition, SourceReadOptions } from "../../runtime/api/source.js";
 import { ConnectorError } from "../../runtime/api/runtime-errors.js";
 import { connectorError, fsError, messageOf } from "../errors.js";
-import { resolveFiles, type FileEntry, type ResolveOptions } from "../files/resolve-files.js";
+import { FileListSource, type FileListSourceOptions } from "./file-list-source.js";
 import { batchesFromIPC, parquetWasm } from "../parquet/parquet-wasm.js";
 import { checkBatchRows, filesFrom, positionJson } from "./file-position.js";
 import { relabel, requireSameColumns, sliceRows } from "./schema-check.js";
 
-export interface ParquetSourceOptions extends ResolveOptions {
-  /** The schema when the input may be empty (`allowEmpty`); otherwise the first file's. */
-  readonly schema?: Schema;
+export interface ParquetSourceOptions extends FileListSourceOptions {
   /** Read only these columns (in this order). */
   readonly columns?: readonly string[];
 }
@@ -32,33 +30,9 @@ export const PARQUET_EXTENSIONS: readonly string[] = [".parquet", ".pq"];
 
 
 /** A source of Parquet files. */
-export class ParquetSource implements Source {
-  readonly name: string;
-  private listing: Promise<FileEntry[]> | undefined;
-  private resolved: Promise<Schema> | undefined;
-
-  constructor(
-    private readonly inputs: string | readonly string[],
-    private readonly opts: ParquetSourceOptions = {},
-  ) {
-    this.name = `parquet(${typeof inputs === "string" ? inputs : inputs.join(",")})`;
-  }
-
-  files(): Promise<FileEntry[]> {
-    this.listing ??= resolveFiles(this.name, this.inputs, { extensions: PARQUET_EXTENSIONS, ...this.opts });
-    return this.listing;
-  }
-
-  schema(): Promise<Schema> {
-    this.resolved ??= (async () => {
-      const first = (await this.files())[0];
-      if (first === undefined) {
-        if (this.opts.schema !== undefined) return this.opts.schema;
-        throw connectorError(this.name, undefined, "no input files to take the schema from (pass a schema)");
-      }
-      return this.fileSchema(first.path);
-    })();
-    return this.resolved;
+export class ParquetSource extends FileListSource<ParquetSourceOptions> {
+  constructor(inputs: string | readonly string[], opts: ParquetSourceOptions = {}) {
+    super("parquet", PARQUET_EXTENSIONS, inputs, opts);
   }
 
   async *read(from: SourcePosition | undefined, opts: SourceReadOptions): AsyncIterable<PositionedBatch> {
@@ -130,7 +104,7 @@ export class ParquetSource implements Source {
     }
   }
 
-  private async fileSchema(path: string): Promise<Schema> {
+  protected async fileSchema(path: string): Promise<Schema> {
     const file = await this.open(path);
     try {
       const schema = batchesFromIPC(file.schema().intoIPCStream()).schema;

@@ -1,18 +1,10 @@
 /** Seeded random tensors and shapes for conformance tests (deterministic per seed). */
 
 import { allocData, sizeOf, type DType, type Tensor } from "../../kernels/tensor.js";
+import { uniform } from "../../scheduler/models/seeded-random.js";
 
-/** mulberry32: a small, fast, seedable PRNG; good enough for test data. */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform [0, 1) generator (mulberry32, shared with the model builders). */
+export const rng = uniform;
 
 export interface RandomOptions {
   /** Range of values for f32/i32 (u8 is always 0..255). Default [-10, 10]. */
