@@ -38,3 +38,4 @@ export * from "./object-ref.js";
 // Recognition and batch assembly.
 export * from "./recognize.js";
 export * from "./multimodal-batch.js";
+export * from "./take-rows.js";
