@@ -15,6 +15,7 @@ import type { ChainStep } from "../../kernels/op-attrs.js";
 import type { Backend } from "../../kernels/registry.js";
 import type { Tensor } from "../../kernels/tensor.js";
 import type { LoadModelOptions, ModelRuntime } from "../../scheduler/models/index.js";
+import type { DeadLetter } from "../api/dead-letter.js";
 import type { Sink } from "../api/sink.js";
 import type { Source } from "../api/source.js";
 import type { PlanError } from "../api/runtime-errors.js";
@@ -68,6 +69,8 @@ export interface PlannedSource {
   source: Source;
   /** One line for explain, e.g. `images(./photos) 48 files`. */
   detail: string;
+  /** Bad input records the source skips (malformed JSON lines) go here once the run binds it. */
+  bindDeadLetters?(write: (letters: readonly DeadLetter[]) => Promise<void>): void;
 }
 
 export interface PlannedSink {

@@ -1,0 +1,60 @@
+/**
+ * `sluice explain`: the physical plan as a table — regions in order, the operators chained in
+ * each (with the logical steps fused into them), parallelism, the backend that does the work,
+ * and the columns each operator emits — plus the channels that join regions.
+ */
+
+import type { Field, Schema } from "apache-arrow";
+import { formatTable, type Cell } from "../cli/table.js";
+import type { PhysicalPlan } from "./physical-plan.js";
+
+/** `name: type` for one column, with extension types and tensor shapes spelled out. */
+export function describeField(f: Field): string {
+  const ext = f.metadata.get("ARROW:extension:name");
+  if (!ext) return `${f.name}: ${String(f.type).toLowerCase()}`;
+  const meta = f.metadata.get("ARROW:extension:metadata");
+  let shape = "";
+  if (meta) {
+    try {
+      const m = JSON.parse(meta) as { shape?: number[] };
+      if (Array.isArray(m.shape)) shape = `[${m.shape.join("×")}]`;
+    } catch {
+      // Metadata that is not JSON (an image's) is shown by name only.
+    }
+  }
+  const inner = ext === "arrow.fixed_shape_tensor" ? `tensor<${elementOf(f)}>${shape}` : ext.replace(/^(sluice|arrow)\./, "");
+  return `${f.name}: ${inner}`;
+}
+
+function elementOf(f: Field): string {
+  const child = (f.type as { children?: Field[] }).children?.[0];
+  return child ? String(child.type).toLowerCase().replace("float32", "f32").replace("int32", "i32").replace("uint8", "u8") : "?";
+}
+
+export function describeSchema(s: Schema): string {
+  return s.fields.map(describeField).join(", ");
+}
+
+/** The plan as text, for the terminal. */
+export function explainPlan(p: PhysicalPlan): string {
+  const lines: string[] = [];
+  const from = p.logical.file ? ` (${p.logical.file})` : "";
+  lines.push(`pipeline ${p.logical.name}${from}: ${p.regions.length} region${p.regions.length === 1 ? "" : "s"}, batches of ${p.batchRows} rows`);
+  lines.push("");
+  const rows: Cell[][] = [];
+  rows.push(["—", p.source.step.name, p.source.planned.detail, "—", 1, describeSchema(p.source.planned.output)]);
+  for (const [i, r] of p.regions.entries()) {
+    if (i > 0) rows.push(["", `══ channel ${p.regions[i - 1]!.name} → ${r.name}`, `bounded: ${p.channel.maxBatches} batches / ${Math.round(p.channel.maxBytes / 2 ** 20)} MiB`, "", "", ""]);
+    for (const [j, s] of r.steps.entries()) {
+      const name = s.fused.length > 1 ? s.fused.join(" + ") : s.step.name;
+      rows.push([j === 0 ? `${r.name} (${r.cause})` : "", name, s.planned.detail, s.planned.backend, s.parallelism, describeSchema(s.output)]);
+    }
+    if (r.steps.length === 0) rows.push([`${r.name} (${r.cause})`, "(source only)", "", "", "", ""]);
+  }
+  if (p.sink) rows.push(["", p.sink.step.name, p.sink.planned.detail, "—", 1, ""]);
+  else rows.push(["", "collect", "in memory (DataFrame)", "—", 1, ""]);
+  lines.push(formatTable(rows, { columns: ["region", "operator", "does", "backend", "parallel", "emits"] }));
+  const fusedCount = p.regions.reduce((n, r) => n + r.steps.reduce((m, s) => m + s.fused.length - 1, 0), 0);
+  if (fusedCount) lines.push("", `${fusedCount} step${fusedCount === 1 ? "" : "s"} fused into the operator before ${fusedCount === 1 ? "it" : "them"} (shown as a + b)`);
+  return lines.join("\n");
+}
