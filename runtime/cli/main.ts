@@ -17,6 +17,21 @@ const commands: Record<string, Command> = {
     usage: "sluice demo [--images N] [--batch N] [--dir DIR] | sluice demo --kernels [--backend js|wasm|webgpu]",
     run: async (args) => (await import("./demo-command.js")).demoCommand(args),
   },
+  run: {
+    summary: "run a pipeline spec file (YAML or JSON) with live progress and a summary",
+    usage: "sluice run SPEC [--quiet] [--explain] [--json FILE]",
+    run: async (args) => (await import("./run-command.js")).runCommand(args),
+  },
+  explain: {
+    summary: "print a spec file's physical plan: regions, fused operators, parallelism, backends",
+    usage: "sluice explain SPEC",
+    run: async (args) => (await import("./run-command.js")).explainCommand(args),
+  },
+  ops: {
+    summary: "list the built-in ops, or one op's arguments",
+    usage: "sluice ops [OP] [--json]",
+    run: async (args) => (await import("./run-command.js")).opsCommand(args),
+  },
   devices: {
     summary: "list compute devices (WebGPU adapters, WASM SIMD/threads) and the default choice",
     usage: "sluice devices [--json]",
