@@ -145,7 +145,8 @@ interface RawStep {
 /** `node` is the step as written; `where` locates it when it is empty. */
 function readStep(spec: SpecDocument, node: YamlNode | null, where: SourceLocation, label: string): RawStep {
   const resolved = spec.resolve(node);
-  const shape = "a mapping with one key, the op name (e.g. `resize: { size: [224, 224] }`)";
+  const example = label === "source" ? "images: { path: ./photos }" : label === "sink" ? "parquet: { path: out/ }" : "resize: { size: [224, 224] }";
+  const shape = `a mapping with one key, the op name (e.g. \`${example}\`)`;
   if (!isMap(resolved)) {
     const bare = isScalar(resolved) && typeof resolved.value === "string" ? resolved.value : undefined;
     const hint = bare ? ` — write \`${bare}: {}\` for an op without arguments` : "";
@@ -208,7 +209,7 @@ function buildStep(spec: SpecDocument, raw: RawStep, name: string): StepNode {
         step.backend = backendValue(spec, entry, name);
         break;
       default:
-        args[entry.key] = spec.toJS(entry.value);
+        args[entry.key] = spec.toJS(entry, name);
     }
   }
   return step;

@@ -80,7 +80,9 @@ export class SpecDocument {
     const problem = doc.errors[0] ?? doc.warnings[0];
     if (problem) {
       const kind = format === "json" ? "JSON" : "YAML";
-      throw new PlanError(`invalid ${kind}: ${problem.message}`, { location: formatLocation(spec.locate(problem.pos[0])), cause: problem });
+      // Unclosed brackets are reported at the end of input; name the last line with content.
+      const offset = Math.min(problem.pos[0], text.trimEnd().length);
+      throw new PlanError(`invalid ${kind}: ${problem.message}`, { location: formatLocation(spec.locate(offset)), cause: problem });
     }
     visit(doc, {
       Alias: (_key, alias) => {
@@ -124,9 +126,17 @@ export class SpecDocument {
     return node;
   }
 
-  /** The plain JSON value of a node (aliases and merge keys expanded). */
-  toJS(node: YamlNode | null): unknown {
-    return isNullNode(node) ? null : (node as YamlNode).toJS(this.doc);
+  /**
+   * The plain JSON value of an entry's value (aliases and merge keys expanded). YAML's `.inf`
+   * and `.nan` have no JSON form and would read as `null` once a plan is serialised, so they
+   * are refused here.
+   */
+  toJS(entry: SpecEntry, step?: string): unknown {
+    const value: unknown = isNullNode(entry.value) ? null : entry.value!.toJS(this.doc);
+    const finite = (v: unknown): boolean =>
+      typeof v === "number" ? Number.isFinite(v) : typeof v === "object" && v !== null ? Object.values(v).every(finite) : true;
+    if (!finite(value)) throw this.error(`'${entry.key}' holds .inf or .nan, which JSON cannot represent`, entry.valueAt, step);
+    return value;
   }
 
   /**
