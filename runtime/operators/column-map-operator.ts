@@ -79,8 +79,9 @@ export class ColumnMapOperator extends Operator {
       }));
       await ctx.deadLetter(letters);
     }
-    const computed = new Map(result.columns.map((c) => [c.field.name, c]));
     const rows = result.rows;
+    if (rows?.length === 0) return;
+    const computed = new Map(result.columns.map((c) => [c.field.name, c]));
     const columns = this.opts.output.fields.map((field): ExtensionColumn => {
       const c = computed.get(field.name);
       // The planned Field (with its extension metadata) always wins, so every batch of a step agrees.

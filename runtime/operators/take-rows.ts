@@ -47,7 +47,7 @@ export function takeColumnRows(column: ExtensionColumn, rows: Int32Array): Exten
   // Record batches hold one chunk per column; Tables are cut into batches before they get here.
   if (chunks.length > 1) throw new TypeError(`column '${column.field.name}' has ${chunks.length} chunks; gather rows from one record batch`);
   const data = chunks[0] ?? column.vector.data[0] ?? makeData({ type: column.field.type, length: 0 } as never);
-  return { field: column.field, vector: makeVector(data) as Vector };
+  return { field: column.field, vector: makeVector(takeData(data, rows)) as Vector };
 }
 
 /** Rows of one Data chunk by index into it. */
