@@ -120,7 +120,7 @@ const SYMBOL: Partial<Record<string, { sym: string; prec: number }>> = {
 
 /**
  * The explain line: arithmetic as an expression in `x`, other ops as arrows —
- * `pixels: (x - 0.5) * 4 → relu` — or `chain[sub, mul, relu]` when that would be too long.
+ * `pixels: (x - 0.5) * 4 → relu`, `a → b: x * 2` — or `chain[sub, mul, relu]` when that would be too long.
  */
 export function describeChain(chain: ElementwiseChain): string {
   const parts: string[] = [];
@@ -160,5 +160,5 @@ export function describeChain(chain: ElementwiseChain): string {
   let body = parts.join(" → ");
   if (body.length > 80) body = `chain[${chain.steps.map((s) => s.op).join(", ")}]`;
   const target = chain.output === chain.source.name ? "" : ` → ${chain.output}`;
-  return `${chain.source.name}: ${body}${target}`;
+  return `${chain.source.name}${target}: ${body}`;
 }

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Field, Int32, Utf8, vectorFromArray, type RecordBatch, type Schema } from "apache-arrow";
 import { afterAll, describe, expect, it } from "vitest";
-import { BINARY_OPS, UNARY_OPS, type BinaryOp, type UnaryOp } from "../../../kernels/op-attrs.js";
+import { BINARY_OPS, UNARY_OPS, type BinaryOp, type ChainStep, type UnaryOp } from "../../../kernels/op-attrs.js";
 import type { DType, Tensor } from "../../../kernels/tensor.js";
 import type { KernelRunner } from "../../../runtime/functions/kernel-runner.js";
 import type { OpDefinition, PlannedTransform } from "../../../runtime/plan/op-definition.js";
+import { describeChain } from "../../../runtime/plan/ops/elementwise-plan.js";
 import { TENSOR_OPS } from "../../../runtime/plan/ops/tensor-ops.js";
 import {
   columnOf,
@@ -14,6 +15,7 @@ import {
   embeddingInfo,
   fixedShapeTensorAsTensor,
   fixedShapeTensorColumn,
+  fixedShapeTensorField,
   fixedShapeTensorInfo,
   recordBatchFromColumns,
   type ExtensionColumn,
@@ -234,12 +236,21 @@ describe("fusion", () => {
     ];
     const { planned, fused } = await chain(steps, calls);
     expect(fused).toBeDefined();
+    expect(fused!.detail).toBe("x → z: x * y + x → cast i32 → abs (4 steps fused, one elementwiseChain call)");
     expect(fixedShapeTensorInfo(fused!.output.fields.find((f) => f.name === "z")!).dtype).toBe("i32");
     const got = await run(fused!, batches);
     expect(calls).toEqual(["elementwiseChain", "elementwiseChain"]);
     const want = await unfused(planned);
     got.forEach((b, i) => expectTensorClose(tensorOf(b, "z"), tensorOf(want[i]!, "z")));
     expectTensorClose(tensorOf(got[0]!, "x"), x);
+  });
+
+  it("explain lines put parentheses where precedence needs them", () => {
+    const source = { name: "v", field: fixedShapeTensorField("v", "f32", { shape: [2] }), dtype: "f32" as const, shape: [2] };
+    const line = (steps: ChainStep[]): string => describeChain({ source, output: "v", others: [], steps });
+    expect(line([{ op: "add", scalar: 1 }, { op: "mul", scalar: 2 }, { op: "sub", scalar: 3 }])).toBe("v: (x + 1) * 2 - 3");
+    expect(line([{ op: "sub", scalar: 1 }, { op: "sub", scalar: 10, reversed: true }])).toBe("v: 10 - (x - 1)");
+    expect(line([{ op: "mul", scalar: 2 }, { op: "pow", scalar: 2 }, { op: "clamp", min: 0 }, { op: "div", scalar: 4 }])).toBe("v: pow(x * 2, 2) → clamp[0, inf] → x / 4");
   });
 
   it("does not fuse when the intermediate column is still needed or the backends differ", async () => {
