@@ -12,7 +12,7 @@ import { Operator, type OperatorContext, type OperatorState } from "../executor/
 import type { Tensor } from "../../kernels/tensor.js";
 import { columnOf, embeddingView, fixedShapeTensorAsTensor, isEmbeddingField, recordBatchFromColumns, type ExtensionColumn } from "../types/index.js";
 import { rowKeys } from "./row-keys.js";
-import { takeColumnRows } from "./take-rows.js";
+import { takeColumnRows } from "../types/take-column-rows.js";
 
 /** A record the step could not process, by its row in the input batch. */
 export interface RejectedRow {

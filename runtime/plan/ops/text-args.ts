@@ -11,7 +11,7 @@ import { RecordError } from "../../api/runtime-errors.js";
 import { WordPieceTokenizer } from "../../functions/wordpiece-tokenizer.js";
 import { WordPieceVocab } from "../../functions/wordpiece-vocab.js";
 import type { RejectedRow } from "../../operators/column-map-operator.js";
-import { canTakeRows } from "../../operators/take-rows.js";
+import { canTakeRows } from "../../types/take-column-rows.js";
 import type { PlanContext } from "../op-definition.js";
 
 export interface TokenizerArgs {

@@ -7,7 +7,7 @@
  */
 
 import { DataType, Type, makeData, makeVector, type Data, type Vector } from "apache-arrow";
-import type { ExtensionColumn } from "../types/index.js";
+import type { ExtensionColumn } from "./extension-field.js";
 
 /** Whether `takeRows` can gather a column of this type (checked at plan time). */
 export function canTakeRows(type: DataType): boolean {

@@ -16,7 +16,7 @@ import {
   type Vector,
 } from "apache-arrow";
 import { describe, expect, it } from "vitest";
-import { canTakeRows, takeColumnRows } from "../../../runtime/operators/take-rows.js";
+import { canTakeRows, takeColumnRows } from "../../../runtime/types/take-column-rows.js";
 
 /** A cell as plain JSON-able data, whatever its Arrow type. */
 function plain(v: unknown): unknown {
