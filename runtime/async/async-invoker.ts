@@ -486,15 +486,15 @@ export class AsyncInvoker<In, Out> {
   }
 }
 
+// Object literals, not spreads of a shared base: this runs once per item on the hot path.
 function toResult<In, Out>(e: Entry<In, Out>): AsyncResult<In, Out> {
-  const base = { seq: e.seq, key: e.key, input: e.value };
   const o = e.outcome!;
   switch (o.kind) {
     case "ok":
-      return { ...base, kind: "ok", output: o.output };
+      return { seq: e.seq, key: e.key, input: e.value, kind: "ok", output: o.output };
     case "skipped":
-      return { ...base, kind: "skipped", error: o.error };
+      return { seq: e.seq, key: e.key, input: e.value, kind: "skipped", error: o.error };
     case "dead-letter":
-      return { ...base, kind: "dead-letter", letter: o.letter };
+      return { seq: e.seq, key: e.key, input: e.value, kind: "dead-letter", letter: o.letter };
   }
 }

@@ -30,7 +30,28 @@ export function startCall<In, Out>(
   timeout: CallTimeout,
   onDone: (outcome: CallOutcome<Out>) => void,
 ): RunningCall {
-  const controller = new AbortController();
+  // The controller is made on first use of the signal: most functions never look at it, and an
+  // AbortController costs more than the rest of a call's bookkeeping. An abort before that is
+  // remembered and shows on the signal when it is first read.
+  let controller: AbortController | undefined;
+  let abortReason: Error | undefined;
+  const abort = (reason: Error): void => {
+    if (abortReason) return;
+    abortReason = reason;
+    controller?.abort(reason);
+  };
+  const ctx: InvokeContext = {
+    attempts: meta.attempts,
+    keys: meta.keys,
+    step: meta.step,
+    get signal() {
+      if (!controller) {
+        controller = new AbortController();
+        if (abortReason) controller.abort(abortReason);
+      }
+      return controller.signal;
+    },
+  };
   let done = false;
   let timer: TimerHandle | undefined;
   const finish = (outcome: CallOutcome<Out> | undefined) => {
@@ -43,14 +64,14 @@ export function startCall<In, Out>(
   if (timeout.ms > 0) {
     timer = timeout.clock.setTimeout(() => {
       const error = new AsyncTimeoutError(meta.step, timeout.ms);
-      controller.abort(error);
+      abort(error);
       finish({ ok: false, error, timedOut: true });
     }, timeout.ms);
   }
 
   let result: Promise<unknown>;
   try {
-    result = Promise.resolve(fn(inputs, { ...meta, signal: controller.signal }));
+    result = Promise.resolve(fn(inputs, ctx));
   } catch (error) {
     result = Promise.reject(error);
   }
@@ -63,7 +84,7 @@ export function startCall<In, Out>(
     abort(reason) {
       if (done) return;
       finish(undefined);
-      controller.abort(reason);
+      abort(reason);
     },
   };
 }
