@@ -129,21 +129,24 @@ export class AsyncRowOperator<Out> extends Operator {
     if (this.opts.backend) ctx.metrics.backend = this.opts.backend;
   }
 
-  async processBatch(batch: Batch, ctx: OperatorContext): Promise<void> {
+  processBatch(batch: Batch, ctx: OperatorContext): Promise<void> | void {
     if (batch.numRows > 0) {
       const items = this.opts.unit === "range" ? this.rangeItems(batch) : this.rowItems(batch);
       this.rowsSeen += batch.numRows;
       this.heldRows += batch.numRows;
       // Accepted at once (in every snapshot from now on); a failure surfaces through whenReady.
-      this.invoker.submitMany(items).catch(() => undefined);
+      this.invoker.submitMany(items).catch(ignore);
     }
-    await this.turn(ctx, () => this.heldRows <= this.capacity);
+    // Not async: a batch that leaves room and finds nothing to emit costs no promise.
+    const emitting = this.flush(ctx);
+    if (emitting === undefined && this.heldRows <= this.capacity) return;
+    return this.turn(ctx, emitting, () => this.heldRows <= this.capacity);
   }
 
-  override async endOfInput(ctx: OperatorContext): Promise<void> {
+  override endOfInput(ctx: OperatorContext): Promise<void> {
     // drain() sends partial micro-batches now instead of after maxDelayMs.
-    this.invoker.drain().catch(() => undefined);
-    await this.turn(ctx, () => this.heldRows === 0);
+    this.invoker.drain().catch(ignore);
+    return this.turn(ctx, this.flush(ctx), () => this.heldRows === 0);
   }
 
   override snapshot(): OperatorState {
@@ -173,25 +176,33 @@ export class AsyncRowOperator<Out> extends Operator {
   }
 
   /** Emits what is ready until `done()`; waits for results in between. */
-  private async turn(ctx: OperatorContext, done: () => boolean): Promise<void> {
+  private async turn(ctx: OperatorContext, emitting: Promise<void> | undefined, done: () => boolean): Promise<void> {
     for (;;) {
-      await this.flush(ctx);
+      if (emitting) await emitting;
       if (done()) return;
       await this.invoker.whenReady();
+      emitting = this.flush(ctx);
     }
   }
 
-  private async flush(ctx: OperatorContext): Promise<void> {
-    for (;;) {
-      if (this.invoker.state === "failed") throw this.invoker.error;
-      // Closed (job cancelled or over): nothing more goes downstream.
-      if (this.invoker.state === "closed") throw new InvokerClosedError(this.step);
-      if (this.backlog.length === 0) {
-        const results = this.invoker.take();
-        if (results.length === 0) return;
-        this.collect(results);
-        continue;
-      }
+  /** Takes what is ready and starts emitting it; undefined when there is nothing to emit. */
+  private flush(ctx: OperatorContext): Promise<void> | undefined {
+    return this.refill() ? this.emitBacklog(ctx) : undefined;
+  }
+
+  /** Whether the backlog has something, after taking what the invoker has ready. */
+  private refill(): boolean {
+    if (this.invoker.state === "failed") throw this.invoker.error;
+    // Closed (job cancelled or over): nothing more goes downstream.
+    if (this.invoker.state === "closed") throw new InvokerClosedError(this.step);
+    if (this.backlog.length > 0) return true;
+    const results = this.invoker.take();
+    if (results.length > 0) this.collect(results);
+    return this.backlog.length > 0;
+  }
+
+  private async emitBacklog(ctx: OperatorContext): Promise<void> {
+    while (this.refill()) {
       const next = this.backlog.shift()!;
       if (next.kind === "batch") await ctx.emit(next.batch);
       else await ctx.deadLetter(next.letters);
@@ -261,6 +272,8 @@ export class AsyncRowOperator<Out> extends Operator {
     return items;
   }
 }
+
+function ignore(): void {}
 
 function letterJson(l: DeadLetter): Json {
   const o: { [k: string]: Json } = { step: l.step, key: l.key, reason: l.reason, error: l.error, at: l.at };

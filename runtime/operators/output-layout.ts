@@ -5,8 +5,29 @@
  * run time is a few `Data.slice` calls and no schema work.
  */
 
-import { RecordBatch, Schema, Struct, makeData, type Data, type DataType, type Field } from "apache-arrow";
+import { Data, RecordBatch, Schema, Struct, type DataType, type Field } from "apache-arrow";
 import type { Batch } from "../api/stream.js";
+
+const NO_NULLS = new Uint8Array(0);
+
+/**
+ * `new RecordBatch(schema, data)` without the constructor's re-validation (it rebuilds the
+ * schema and the struct Data on every call: about 2 µs, as much as the rest of an inference
+ * call's bookkeeping). Only for data built here, whose children already match the schema. It
+ * sets the fields the constructor sets; a check at load time falls back to the constructor if
+ * apache-arrow ever stores anything else.
+ */
+const recordBatchOf: (schema: Schema, data: Data<Struct>) => RecordBatch = (() => {
+  const viaConstructor = (schema: Schema, data: Data<Struct>): RecordBatch => new RecordBatch(schema, data);
+  const direct = (schema: Schema, data: Data<Struct>): RecordBatch =>
+    Object.assign(Object.create(RecordBatch.prototype) as RecordBatch, { schema, data, _metadata: new Map<string, string>() });
+  const probe = new Schema([]);
+  const probeData = new Data(new Struct([]), 0, 0, 0, [undefined, undefined, NO_NULLS], []);
+  const a = viaConstructor(probe, probeData);
+  const b = direct(probe, probeData);
+  const same = Object.keys(a).join() === Object.keys(b).join() && b instanceof RecordBatch && b.numRows === 0 && b.numCols === 0;
+  return same ? direct : viaConstructor;
+})();
 
 type Slot = { kind: "input"; name: string } | { kind: "output"; index: number };
 
@@ -58,20 +79,30 @@ export class OutputLayout {
       const d = batch.data.children[indices[i]!]!;
       return whole ? d : d.slice(start, count);
     });
-    return new RecordBatch(this.schema, makeData({ type: this.type, length: count, children: children as Data<DataType>[], nullCount: 0 }));
+    // The Data constructor directly: makeData's visitor dispatch costs more than the rest of a small call.
+    return recordBatchOf(this.schema, new Data(this.type, 0, count, 0, [undefined, undefined, NO_NULLS], children as Data<DataType>[]));
   }
 
   /** Where each passed-through column sits in the batch (batches may order columns differently). */
   private inputIndices(schema: Schema): number[] {
-    if (schema === this.lastInput) return this.lastIndices;
-    const names = schema.fields.map((f) => f.name);
-    this.lastIndices = this.slots.map((s) => {
-      if (s.kind === "output") return -1;
-      const i = names.indexOf(s.name);
-      if (i < 0) throw new Error(`column '${s.name}' is missing from a batch (columns: ${names.join(", ")})`);
-      return i;
-    });
+    // Each batch usually brings its own Schema object with the same columns: check, don't rebuild.
+    if (schema !== this.lastInput && !(this.lastInput && sameNames(schema, this.lastInput))) {
+      const names = schema.fields.map((f) => f.name);
+      this.lastIndices = this.slots.map((s) => {
+        if (s.kind === "output") return -1;
+        const i = names.indexOf(s.name);
+        if (i < 0) throw new Error(`column '${s.name}' is missing from a batch (columns: ${names.join(", ")})`);
+        return i;
+      });
+    }
     this.lastInput = schema;
     return this.lastIndices;
   }
+}
+
+function sameNames(a: Schema, b: Schema): boolean {
+  const fa = a.fields, fb = b.fields;
+  if (fa.length !== fb.length) return false;
+  for (let i = 0; i < fa.length; i++) if (fa[i]!.name !== fb[i]!.name) return false;
+  return true;
 }

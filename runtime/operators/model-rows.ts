@@ -1,0 +1,154 @@
+/**
+ * Inference on the async row operator: a micro-batch of row ranges (possibly from several input
+ * batches) becomes one feed per model input — a view of the column when the micro-batch is one
+ * range, else one `TypedArray.set` per range — runs through `runRows` (one call for a dynamic
+ * batch dim, one per `size` rows for a fixed one), and each range gets views of its rows of
+ * every output. Outputs of adjacent ranges of one call are joined back without a copy.
+ */
+
+import { Data, type Field } from "apache-arrow";
+import { allocData, type DType, type Tensor, type TensorData } from "../../kernels/tensor.js";
+import { runRows, type ModelRuntime } from "../../scheduler/models/index.js";
+import type { InvokeFn } from "../async/async-types.js";
+import { ModelError } from "../api/runtime-errors.js";
+import type { Batch } from "../api/stream.js";
+import { columnOf, fixedShapeTensorAsTensor, type FixedShapeTensorStorage } from "../types/index.js";
+import { arrowTypeFor } from "../types/element-types.js";
+import type { ResultRun } from "./async-row-operator.js";
+import type { OutputLayout } from "./output-layout.js";
+import type { RowRange } from "./row-ranges.js";
+
+export interface ModelFeed {
+  /** Model input name. */
+  readonly name: string;
+  /** Fixed-shape tensor column feeding it. */
+  readonly column: string;
+  readonly dtype: DType;
+  /** Shape of one row (the model input's dims after the batch dim). */
+  readonly rowShape: readonly number[];
+}
+
+export interface ModelFetch {
+  /** Model output name. */
+  readonly name: string;
+  /** The fixed-shape tensor field it becomes. */
+  readonly field: Field<FixedShapeTensorStorage>;
+  readonly dtype: DType;
+  /** Elements per row. */
+  readonly rowSize: number;
+}
+
+export interface ModelRowsOptions {
+  model: ModelRuntime;
+  feeds: readonly ModelFeed[];
+  fetches: readonly ModelFetch[];
+  /** Rows per model call for a dynamic batch dim. */
+  maxRows: number;
+  /** The model's batch dim is dynamic: a micro-batch (≤ maxRows rows) is one `model.run`. */
+  dynamic: boolean;
+}
+
+/** Per range: its rows of each fetched output, in `fetches` order. */
+export type RangeOutputs = readonly TensorData[];
+
+/** The invoker function: gathers the ranges, runs the model, hands each range its output rows. */
+export function modelInvoke(o: ModelRowsOptions): InvokeFn<RowRange, RangeOutputs> {
+  const rowSizes = o.feeds.map((f) => f.rowShape.reduce((a, b) => a * b, 1));
+  // Column views per input batch: looked up once per batch, not once per range.
+  const views = new WeakMap<Batch, TensorData[]>();
+  const viewsOf = (batch: Batch): TensorData[] => {
+    let v = views.get(batch);
+    if (!v) {
+      v = o.feeds.map((f) => fixedShapeTensorAsTensor(columnOf(batch, f.column)).data);
+      views.set(batch, v);
+    }
+    return v;
+  };
+
+  return async (ranges) => {
+    let total = 0;
+    for (const r of ranges) total += r.count;
+    const feeds: Record<string, Tensor> = {};
+    for (let k = 0; k < o.feeds.length; k++) {
+      const f = o.feeds[k]!;
+      const size = rowSizes[k]!;
+      let data: TensorData;
+      if (ranges.length === 1) {
+        const r = ranges[0]!;
+        data = viewsOf(r.batch)[k]!.subarray(r.start * size, (r.start + r.count) * size);
+      } else {
+        data = allocData(f.dtype, total * size);
+        let at = 0;
+        for (const r of ranges) {
+          (data as Float32Array).set(viewsOf(r.batch)[k]!.subarray(r.start * size, (r.start + r.count) * size) as Float32Array, at);
+          at += r.count * size;
+        }
+      }
+      feeds[f.name] = { dtype: f.dtype, shape: [total, ...f.rowShape], data } as Tensor;
+    }
+    // A dynamic batch takes the micro-batch as it is (the queue never cuts more than maxRows
+    // rows); runRows handles fixed batches (row groups, padding).
+    const out = o.dynamic ? await o.model.run(feeds) : await runRows(o.model, feeds, { maxBatch: o.maxRows });
+    const datas: TensorData[] = new Array(o.fetches.length);
+    for (let k = 0; k < o.fetches.length; k++) {
+      const f = o.fetches[k]!;
+      const t = out[f.name];
+      if (!t) throw new ModelError(`model ${o.model.name} returned no output '${f.name}'`);
+      if (t.shape[0] !== total) throw new ModelError(`model ${o.model.name}: output '${f.name}' has ${t.shape[0] ?? "no"} rows for ${total} input rows`);
+      datas[k] = t.data;
+    }
+    // The usual micro-batch is one range: it takes the outputs as they are.
+    if (ranges.length === 1) return [datas];
+    const results: RangeOutputs[] = new Array(ranges.length);
+    let row = 0;
+    for (let i = 0; i < ranges.length; i++) {
+      const n = ranges[i]!.count;
+      results[i] = datas.map((d, k) => d.subarray(row * o.fetches[k]!.rowSize, (row + n) * o.fetches[k]!.rowSize));
+      row += n;
+    }
+    return results;
+  };
+}
+
+/** The operator's `assemble`: kept columns plus one fixed-shape tensor column per output. */
+export function modelAssemble(o: ModelRowsOptions, layout: OutputLayout): (run: ResultRun<RangeOutputs>) => Batch {
+  const valueTypes = o.fetches.map((f) => arrowTypeFor(f.dtype));
+  return (run) => {
+    const columns: Data[] = new Array(o.fetches.length);
+    for (let k = 0; k < o.fetches.length; k++) {
+      const f = o.fetches[k]!;
+      const data = run.outputs.length === 1 ? run.outputs[0]![k]! : joinRows(run.outputs.map((p) => p[k]!), f.dtype);
+      // Data built directly (no makeData visitor): this runs once per model call.
+      const values = new Data(valueTypes[k]!, 0, data.length, 0, [undefined, data, NO_NULLS]);
+      columns[k] = new Data(f.field.type, 0, run.count, 0, [undefined, undefined, NO_NULLS], [values]);
+    }
+    return layout.build(run.batch, run.start, run.count, columns);
+  };
+}
+
+const NO_NULLS = new Uint8Array(0);
+
+/** One array of all parts; no copy when they lie back to back in one buffer (ranges of one call). */
+function joinRows(parts: readonly TensorData[], dtype: DType): TensorData {
+  if (parts.length === 1) return parts[0]!;
+  const first = parts[0]!;
+  let length = first.length;
+  let adjacent = true;
+  for (let i = 1; i < parts.length; i++) {
+    const prev = parts[i - 1]!;
+    const p = parts[i]!;
+    adjacent &&= p.buffer === first.buffer && p.byteOffset === prev.byteOffset + prev.byteLength;
+    length += p.length;
+  }
+  if (adjacent) {
+    const Ctor = first.constructor as new (b: ArrayBufferLike, offset: number, length: number) => TensorData;
+    return new Ctor(first.buffer, first.byteOffset, length);
+  }
+  const out = allocData(dtype, length);
+  let at = 0;
+  for (const p of parts) {
+    (out as Float32Array).set(p as Float32Array, at);
+    at += p.length;
+  }
+  return out;
+}
