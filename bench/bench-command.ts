@@ -41,11 +41,33 @@ function plotKernelReport(r: KernelBenchReport): string {
   );
 }
 
+/** Every benchmark `sluice bench` runs, with what it measures (listed by a bare `sluice bench`). */
+export const BENCHMARKS: Readonly<Record<string, string>> = {
+  kernels: "every kernel × backend × size vs plain JS [--json F] [--plot F.svg] [--quick] [--backends js,wasm,webgpu] [--ops a,b]",
+  pipeline: "1080p JPEGs → 224² → model → Parquet, sluice vs a sharp + onnxruntime-node script [--images N] [--reps N] [--json F] [--plot F.svg] [--quick] [--model F]",
+  batching: "tiny MLP: sluice's inference operator vs per-record and raw batched session.run [--json F] [--quick] [--records N] [--threads N]",
+  memory: "peak RSS of the sluice pipeline over 10k 1080p images [--images N] [--json F] [--model F]",
+};
+
+function listBenchmarks(): string {
+  const w = Math.max(...Object.keys(BENCHMARKS).map((k) => k.length));
+  return ["usage: sluice bench <benchmark> [options]", "", ...Object.entries(BENCHMARKS).map(([k, v]) => `  ${k.padEnd(w)}  ${v}`)].join("\n");
+}
+
 export async function benchCommand(args: string[]): Promise<number> {
+  const sub = args[0];
+  if (sub === undefined || sub.startsWith("--")) {
+    console.log(listBenchmarks());
+    return sub === undefined ? 0 : 2;
+  }
+  // The application benchmarks parse their own flags (each has a different set).
+  if (sub === "pipeline") return (await import("./app-bench-commands.js")).pipelineBenchCommand(args.slice(1));
+  if (sub === "batching") return (await import("./app-bench-commands.js")).batchingBenchCommand(args.slice(1));
+  if (sub === "memory") return (await import("./app-bench-commands.js")).memoryBenchCommand(args.slice(1));
   const p = parseArgs("bench", args, { values: ["json", "plot", "backends", "ops"], booleans: ["quick"] });
   const what = p.positional[0];
   if (what !== "kernels") {
-    throw new SluiceError(`bench: unknown benchmark '${what ?? ""}' (available: kernels)`);
+    throw new SluiceError(`bench: unknown benchmark '${what ?? ""}' (available: ${Object.keys(BENCHMARKS).join(", ")})`);
   }
   const backends = (p.values.get("backends") ?? "js,wasm,webgpu").split(",").map((b) => b.trim()) as Backend[];
   for (const b of backends) if (!["js", "wasm", "webgpu"].includes(b)) throw new SluiceError(`bench: unknown backend '${b}'`);

@@ -20,7 +20,8 @@ import { ImagePreprocessOperator } from "../operators/image-preprocess-operator.
 import { InferenceOperator } from "../operators/inference-operator.js";
 
 export interface ImageClassificationOptions {
-  images: string;
+  /** An images folder, glob, or list of files (anything `imagesSource` takes). */
+  images: string | readonly string[];
   /** ONNX model file or bytes; input `[N,3,H,W]` f32, output class scores `[N,classes]`. */
   model: string | Uint8Array;
   modelInput: string;
