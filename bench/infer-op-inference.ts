@@ -5,7 +5,7 @@
  * End of input flushes the last micro-batch; the same operator then takes the next run.
  */
 
-import type { Batch } from "../runtime/api/stream.js";
+import type { Batch, Schema } from "../runtime/api/stream.js";
 import { newMetrics, type OperatorContext } from "../runtime/executor/operator.js";
 import type { StepNode } from "../runtime/plan/logical-plan.js";
 import { inferOp } from "../runtime/plan/ops/model-ops.js";
@@ -19,8 +19,8 @@ export interface InferOpInference {
   close(): Promise<void>;
 }
 
-/** Plans `infer` for `model` (input column `column` → every output) against `batches[0]`'s schema. */
-export async function inferOpInference(model: ModelRuntime, sample: Batch, opts: { column: string; maxRows: number; concurrency?: number }): Promise<InferOpInference> {
+/** Plans `infer` for `model` (its first input read from `column`, every output written) against `input`. */
+export async function inferOpInference(model: ModelRuntime, input: Schema, opts: { column: string; maxRows: number; concurrency?: number }): Promise<InferOpInference> {
   const session = await PlanSession.create({ webgpu: false, warn: () => {} });
   const args = { model: model.name, inputs: { [model.inputs[0]!.name]: opts.column }, keep: [], batch: { maxRows: opts.maxRows }, concurrency: opts.concurrency ?? 1 };
   const step: StepNode = { op: "infer", name: "infer", args };
@@ -28,7 +28,7 @@ export async function inferOpInference(model: ModelRuntime, sample: Batch, opts:
   // The model is loaded already: planning uses it instead of loading the file.
   const ctx = { ...session.contextFor(plan, step), loadModel: async () => model };
   if (inferOp.kind !== "transform") throw new Error("infer is not a transform");
-  const planned = await inferOp.plan(args, sample.schema, ctx);
+  const planned = await inferOp.plan(args, input, ctx);
   const op = planned.create();
   let rows = 0;
   const octx: OperatorContext = {

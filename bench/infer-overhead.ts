@@ -4,9 +4,12 @@
  * tiny MLP (64→256→10), timed interleaved. Prints the overhead in percent, by wall time and by
  * the process's CPU time — the latter holds up on a loaded machine when onnxruntime runs on one
  * thread (`threads` 1: it computes on the calling thread, so CPU time is this run's work alone).
+ * On a busy machine also pass `--single-threaded-gc` to node: V8's parallel scavenges wait for
+ * helper threads that the OS may not schedule, which inflates the wall time of whichever side
+ * allocates more.
  *
  *   npx tsc -p tsconfig.json --outDir /tmp/sluice-out && ln -sfn "$PWD/node_modules" /tmp/sluice-out/node_modules \
- *     && node /tmp/sluice-out/bench/infer-overhead.js [records] [rowsPerCall] [threads]
+ *     && node --single-threaded-gc /tmp/sluice-out/bench/infer-overhead.js [records] [rowsPerCall] [threads]
  */
 
 import { availableParallelism } from "node:os";
@@ -46,7 +49,7 @@ export async function inferOverhead(records = 4096, batch = 64, threads = availa
     const n = Math.min(batch, records - r);
     batches.push(recordBatchFromColumns([fixedShapeTensorColumn("x", { dtype: "f32", shape: [n, FEATURES], data: x.slice(r * FEATURES, (r + n) * FEATURES) })]));
   }
-  const infer = await inferOpInference(model, batches[0]!, { column: "x", maxRows: batch });
+  const infer = await inferOpInference(model, batches[0]!.schema, { column: "x", maxRows: batch });
   const raw = async (): Promise<void> => {
     const out = new Float32Array(records * CLASSES);
     for (let r = 0; r < records; r += batch) {

@@ -140,13 +140,13 @@ export class AsyncRowOperator<Out> extends Operator {
     // Not async: a batch that leaves room and finds nothing to emit costs no promise.
     const emitting = this.flush(ctx);
     if (emitting === undefined && this.heldRows <= this.capacity) return;
-    return this.turn(ctx, emitting, () => this.heldRows <= this.capacity);
+    return this.turn(ctx, emitting, this.capacity);
   }
 
   override endOfInput(ctx: OperatorContext): Promise<void> {
     // drain() sends partial micro-batches now instead of after maxDelayMs.
     this.invoker.drain().catch(ignore);
-    return this.turn(ctx, this.flush(ctx), () => this.heldRows === 0);
+    return this.turn(ctx, this.flush(ctx), 0);
   }
 
   override snapshot(): OperatorState {
@@ -175,11 +175,11 @@ export class AsyncRowOperator<Out> extends Operator {
     this.invoker.close();
   }
 
-  /** Emits what is ready until `done()`; waits for results in between. */
-  private async turn(ctx: OperatorContext, emitting: Promise<void> | undefined, done: () => boolean): Promise<void> {
+  /** Emits what is ready until at most `maxHeld` rows are held; waits for results in between. */
+  private async turn(ctx: OperatorContext, emitting: Promise<void> | undefined, maxHeld: number): Promise<void> {
     for (;;) {
       if (emitting) await emitting;
-      if (done()) return;
+      if (this.heldRows <= maxHeld) return;
       await this.invoker.whenReady();
       emitting = this.flush(ctx);
     }
@@ -212,27 +212,25 @@ export class AsyncRowOperator<Out> extends Operator {
   /** Turns taken results into backlog entries, synchronously, keeping their order. */
   private collect(results: readonly AsyncResult<QueuedRange, Out>[]): void {
     let run: { batch: Batch; start: number; count: number; ranges: RowRange[]; outputs: Out[] } | undefined;
-    const closeRun = (): void => {
-      if (run) this.backlog.push({ kind: "batch", batch: this.opts.assemble(run) });
-      run = undefined;
-    };
     for (const r of results) {
       const range = r.input;
       this.heldRows -= range.count;
       if (r.kind === "ok") {
-        if (!run || run.batch !== range.batch || run.start + run.count !== range.start) {
-          closeRun();
-          run = { batch: range.batch, start: range.start, count: 0, ranges: [], outputs: [] };
+        if (run && run.batch === range.batch && run.start + run.count === range.start) {
+          run.count += range.count;
+          run.ranges.push(range);
+          run.outputs.push(r.output);
+          continue;
         }
-        run.count += range.count;
-        run.ranges.push(range);
-        run.outputs.push(r.output);
+        if (run) this.backlog.push({ kind: "batch", batch: this.opts.assemble(run) });
+        run = { batch: range.batch, start: range.start, count: range.count, ranges: [range], outputs: [r.output] };
         continue;
       }
-      closeRun();
+      if (run) this.backlog.push({ kind: "batch", batch: this.opts.assemble(run) });
+      run = undefined;
       if (r.kind === "dead-letter") this.pushLetters(this.expand(r.letter, range));
     }
-    closeRun();
+    if (run) this.backlog.push({ kind: "batch", batch: this.opts.assemble(run) });
   }
 
   /** One letter per row of a failed range (a range fails as a whole; each row is a record). */

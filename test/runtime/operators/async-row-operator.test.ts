@@ -108,7 +108,7 @@ describe("AsyncRowOperator", () => {
     const first = tagger("row", config, slow);
     const g1 = gatedContext();
     await first.open(g1.ctx);
-    const waiting = first.processBatch(ids(0, 10), g1.ctx);
+    const waiting = Promise.resolve(first.processBatch(ids(0, 10), g1.ctx));
     let returned = false;
     void waiting.then(() => (returned = true), () => (returned = true));
     await tick();
@@ -139,7 +139,7 @@ describe("AsyncRowOperator", () => {
     while (first.asyncMetrics().awaitingTake < 4) await tick();
     // The next turn takes [ok 0, failed 1, ok 2, ok 3]: two runs and a letter between them.
     g.hold();
-    const turn = first.processBatch(ids(4, 2), g.ctx);
+    const turn = Promise.resolve(first.processBatch(ids(4, 2), g.ctx));
     await tick();
     expect(g.out.map((b) => column([b], "id"))).toEqual([[0]]); // first run handed over, emit blocked
     const state = JSON.parse(JSON.stringify(first.snapshot())) as AsyncRowState;

@@ -131,6 +131,18 @@ describe("infer", () => {
     }
   });
 
+  it("runs on onnxruntime-web when asked, with the same results", async () => {
+    const input = [rows(0, 6)];
+    const planned = await planTransform(inferOp, { model: mlpPath, runtime: "web", warmUp: true, batch: { maxRows: 4 } }, input[0]!.schema);
+    expect(planned.backend).toBe("onnxruntime-web");
+    const run = await runOperator(planned.create(), input);
+    expect(run.metrics.backend).toBe("onnxruntime-web");
+    const expected = await direct(await sessionModel(mlpPath), input);
+    const got = tensorOf(run.out, "probs");
+    expect(got.length).toBe(expected.length);
+    got.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 5));
+  }, 60_000);
+
   it.skipIf(!existsSync(SQUEEZENET))("runs light_squeezenet (fixed batch 1) on tensor rows", async () => {
     const input = [rows(0, 2, [3, 224, 224]), rows(2, 1, [3, 224, 224])];
     const planned = await planTransform(inferOp, { model: SQUEEZENET, inputs: { data_0: "x" }, outputs: { softmaxout_1: "scores" }, batch: { maxRows: 8 } }, input[0]!.schema);
