@@ -18,6 +18,12 @@ export interface DispatcherOptions {
   policy?: BackendPolicy;
   /** Try to acquire a WebGPU device. Default true. */
   webgpu?: boolean;
+  /**
+   * Acquire a software adapter (llvmpipe, SwiftShader) too. Default true. The policy never picks
+   * one unless webgpu is forced, so callers that know nothing forces it pass false and skip
+   * the device's start-up cost.
+   */
+  softwareGpu?: boolean;
   /** Where warnings go (device loss, missing wasm). Default console.warn. */
   warn?: (message: string) => void;
 }
@@ -55,7 +61,9 @@ export class KernelDispatcher {
       warn(`WebAssembly kernels unavailable, using the JS reference kernels (${err instanceof Error ? err.message : String(err)})`);
     }
     const wantGpu = (opts.webgpu ?? true) && policy.force !== "js" && policy.force !== "wasm";
-    const gpu = wantGpu || Object.values(policy.ops ?? {}).includes("webgpu") ? await WebGpuBackend.create().catch(() => null) : null;
+    const forced = policy.force === "webgpu" || Object.values(policy.ops ?? {}).includes("webgpu");
+    const allowFallbackAdapter = (opts.softwareGpu ?? true) || forced || policy.preferSoftwareGpu === true;
+    const gpu = wantGpu || forced ? await WebGpuBackend.create({ allowFallbackAdapter }).catch(() => null) : null;
     return new KernelDispatcher(gpu, wasm, policy, warn);
   }
 

@@ -35,6 +35,10 @@ export function describeSchema(s: Schema): string {
   return s.fields.map(describeField).join(", ");
 }
 
+function clip(s: string, n: number): string {
+  return s.length <= n ? s : `${s.slice(0, n - 1)}…`;
+}
+
 /** The plan as text, for the terminal. */
 export function explainPlan(p: PhysicalPlan): string {
   const lines: string[] = [];
@@ -42,12 +46,12 @@ export function explainPlan(p: PhysicalPlan): string {
   lines.push(`pipeline ${p.logical.name}${from}: ${p.regions.length} region${p.regions.length === 1 ? "" : "s"}, batches of ${p.batchRows} rows`);
   lines.push("");
   const rows: Cell[][] = [];
-  rows.push(["—", p.source.step.name, p.source.planned.detail, "—", 1, describeSchema(p.source.planned.output)]);
+  rows.push(["—", p.source.step.name, clip(p.source.planned.detail, 72), "—", 1, clip(describeSchema(p.source.planned.output), 64)]);
   for (const [i, r] of p.regions.entries()) {
     if (i > 0) rows.push(["", `══ channel ${p.regions[i - 1]!.name} → ${r.name}`, `bounded: ${p.channel.maxBatches} batches / ${Math.round(p.channel.maxBytes / 2 ** 20)} MiB`, "", "", ""]);
     for (const [j, s] of r.steps.entries()) {
       const name = s.fused.length > 1 ? s.fused.join(" + ") : s.step.name;
-      rows.push([j === 0 ? `${r.name} (${r.cause})` : "", name, s.planned.detail, s.planned.backend, s.parallelism, describeSchema(s.output)]);
+      rows.push([j === 0 ? `${r.name} (${r.cause})` : "", name, clip(s.planned.detail, 72), s.planned.backend, s.parallelism, clip(describeSchema(s.output), 64)]);
     }
     if (r.steps.length === 0) rows.push([`${r.name} (${r.cause})`, "(source only)", "", "", "", ""]);
   }
@@ -56,5 +60,10 @@ export function explainPlan(p: PhysicalPlan): string {
   lines.push(formatTable(rows, { columns: ["region", "operator", "does", "backend", "parallel", "emits"] }));
   const fusedCount = p.regions.reduce((n, r) => n + r.steps.reduce((m, s) => m + s.fused.length - 1, 0), 0);
   if (fusedCount) lines.push("", `${fusedCount} step${fusedCount === 1 ? "" : "s"} fused into the operator before ${fusedCount === 1 ? "it" : "them"} (shown as a + b)`);
+  const long = [p.source, ...p.regions.flatMap((r) => r.steps)].some((s) => "fused" in s ? s.planned.detail.length > 72 : false);
+  if (long) {
+    lines.push("");
+    for (const r of p.regions) for (const s of r.steps) if (s.planned.detail.length > 72) lines.push(`${s.step.name}: ${s.planned.detail}`);
+  }
   return lines.join("\n");
 }

@@ -18,6 +18,8 @@ import type { PlanContext } from "./op-definition.js";
 export interface PlanSessionOptions {
   /** Use a GPU where one is available. Default true. */
   webgpu?: boolean;
+  /** Acquire a software WebGPU adapter too (only worth it when a step forces webgpu). Default false. */
+  softwareGpu?: boolean;
   /** Receives dispatcher warnings (device loss, missing wasm). Default: stderr. */
   warn?: (message: string) => void;
 }
@@ -30,7 +32,7 @@ export class PlanSession {
   private constructor(readonly kernels: KernelDispatcher) {}
 
   static async create(opts: PlanSessionOptions = {}): Promise<PlanSession> {
-    const kernels = await KernelDispatcher.create({ webgpu: opts.webgpu, warn: opts.warn });
+    const kernels = await KernelDispatcher.create({ webgpu: opts.webgpu, softwareGpu: opts.softwareGpu ?? false, warn: opts.warn });
     return new PlanSession(kernels);
   }
 

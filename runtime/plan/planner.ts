@@ -14,7 +14,7 @@
 import type { Schema } from "apache-arrow";
 import { SluiceError } from "../../kernels/errors.js";
 import { PlanError } from "../api/runtime-errors.js";
-import type { LogicalPlan, StepNode } from "./logical-plan.js";
+import { allSteps, type LogicalPlan, type StepNode } from "./logical-plan.js";
 import { checkArgs } from "./op-args.js";
 import { findOp, kindsOf, suggestOps } from "./op-catalog.js";
 import type { OpDefinition, PlanContext, PlannedSink, PlannedSource, PlannedTransform } from "./op-definition.js";
@@ -62,7 +62,9 @@ function checkUniqueColumns(schema: Schema, ctx: PlanContext): void {
 /** Plans the whole pipeline. On error, everything loaded so far is released. */
 export async function planPipeline(plan: LogicalPlan, opts: PlannerOptions = {}): Promise<PhysicalPlan> {
   registerAllOps();
-  const session = opts.session ?? (await PlanSession.create({ webgpu: opts.webgpu }));
+  // A software adapter is only used when forced, so only then is it worth starting.
+  const forcesGpu = plan.options.backend === "webgpu" || allSteps(plan).some((s) => s.backend === "webgpu");
+  const session = opts.session ?? (await PlanSession.create({ webgpu: opts.webgpu, softwareGpu: forcesGpu }));
   try {
     return await planWith(plan, session);
   } catch (err) {

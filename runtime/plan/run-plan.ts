@@ -101,11 +101,15 @@ async function runOnce(p: PhysicalPlan, opts: RunOptions): Promise<RunResult> {
   const regionOf = new Map<string, string>();
   for (const r of p.regions) for (const s of r.steps) regionOf.set(s.step.name, r.name);
   regionOf.set(sinkStep, p.regions[p.regions.length - 1]!.name);
+  const order = [...p.regions.flatMap((r) => r.steps.map((s) => s.step.name)), sinkStep];
   const started = performance.now();
   const progress = (): RunProgress => ({
     elapsedMs: performance.now() - started,
     sourceRows,
-    steps: [...job.steps].map(([step, metrics]) => ({ step, region: regionOf.get(step) ?? "", metrics })),
+    steps: order.flatMap((step) => {
+      const metrics = job.steps.get(step);
+      return metrics ? [{ step, region: regionOf.get(step) ?? "", metrics }] : [];
+    }),
     channels: channels.map((c, i) => ({ name: `${p.regions[i]!.name} → ${p.regions[i + 1]!.name}`, stats: c.stats })),
     deadLettered: deadLetters.count,
   });
