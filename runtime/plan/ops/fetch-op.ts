@@ -66,8 +66,13 @@ export const fetchOp = defineOp<FetchArgs>({
     const field = input.fields.find((f) => f.name === args.column);
     if (!field) throw ctx.error(`column '${args.column}' does not exist (columns: ${columnList(input)})`, { arg: "column" });
     const refs = isObjectRefField(field);
-    if (refs) objectRefInfo(field);
-    else if (!DataType.isUtf8(field.type) && !DataType.isLargeUtf8(field.type)) {
+    if (refs) {
+      try {
+        objectRefInfo(field);
+      } catch (cause) {
+        throw ctx.error(`column '${args.column}': ${(cause as Error).message}`, { arg: "column", cause });
+      }
+    } else if (!DataType.isUtf8(field.type) && !DataType.isLargeUtf8(field.type)) {
       throw ctx.error(`column '${args.column}' must be utf8 (URLs or paths) or sluice.object_ref, got ${field.type}`, { arg: "column" });
     }
     const as = args.as ?? "bytes";
