@@ -3,14 +3,18 @@
  * inference → classify → Parquet, returning the rows written, the wall time and the executor's
  * per-step busy time.
  *
- * SEAM: today this wires the hand-built `imageClassificationJob`. When the planner and the
- * DataFrame API land, replace the body of `runSluicePipeline` with the planned equivalent
- * (read images → preprocess → infer → classify → write Parquet) and keep its signature; the
- * pipeline and memory benchmarks and their test call nothing else on the sluice side.
+ * It is written with the DataFrame API and run by the planner, exactly as a user's pipeline
+ * would be; the pipeline and memory benchmarks and their test call nothing else on the sluice
+ * side.
  */
 
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { performance } from "node:perf_hooks";
-import { imageClassificationJob } from "../runtime/pipelines/image-classification.js";
+import { col, fn, read } from "../runtime/dataframe/index.js";
+import { planPipeline } from "../runtime/plan/planner.js";
+import { runPlan } from "../runtime/plan/run-plan.js";
 import type { BenchModel } from "./bench-model.js";
 
 export interface SluicePipelineOptions {
@@ -51,38 +55,37 @@ export interface SluicePipelineResult {
   via: string;
 }
 
+/** The pipeline as a user would write it with the DataFrame API. */
+function pipeline(o: SluicePipelineOptions, modelPath: string) {
+  const batchRows = o.batchRows ?? 16;
+  return read
+    .images([...o.files])
+    .withColumn("image", fn.normalize(fn.resize(fn.decode(col("image")), { size: [224, 224] })))
+    .infer(modelPath, { inputs: { [o.model.input]: "image" }, outputs: { [o.model.output]: "scores" }, batch: { maxRows: batchRows } })
+    // Convolutional heads emit [classes, 1, 1]; a reshape is a view, not a copy.
+    .withColumn("scores", fn.reshape(col("scores"), { shape: [-1] }))
+    .withColumn("class", fn.argmax(col("scores")))
+    .step("classify", { column: "scores", labels: [...o.model.labels], softmax: !o.model.outputsProbabilities })
+    .select("path", "class", "score", "label")
+    .options({ batchRows, deadLetters: { path: o.deadLetters, format: "jsonl" } })
+    .write.parquet(o.output);
+}
+
 /** Runs the sluice image-classification pipeline once over `files`. */
 export async function runSluicePipeline(o: SluicePipelineOptions): Promise<SluicePipelineResult> {
   const setup0 = performance.now();
-  const p = await imageClassificationJob({
-    images: [...o.files],
-    model: o.model.source,
-    modelInput: o.model.input,
-    modelOutput: o.model.output,
-    labels: o.model.labels,
-    modelOutputsProbabilities: o.model.outputsProbabilities,
-    output: o.output,
-    deadLetters: o.deadLetters,
-    batchRows: o.batchRows ?? 16,
-  });
-  const setupMs = performance.now() - setup0;
-  const timer = o.onProgress ? setInterval(() => o.onProgress!(p.job.steps.get("parquet")?.rowsIn ?? 0), o.progressEveryMs ?? 250) : undefined;
-  try {
-    const result = await p.job.run();
-    const steps = p.steps.map(({ step, region }) => {
-      const m = result.steps.get(step)!;
-      return { step, region, rowsIn: m.rowsIn, busyMs: m.busyMs, backend: m.backend ?? "—" };
-    });
-    return {
-      rows: result.steps.get("parquet")!.rowsIn,
-      deadLettered: result.deadLettered,
-      wallMs: result.wallMs,
-      setupMs,
-      steps,
-      via: "imageClassificationJob (runtime/pipelines/image-classification.ts)",
-    };
-  } finally {
-    if (timer) clearInterval(timer);
-    await p.close();
+  let modelPath: string;
+  if (typeof o.model.source === "string") modelPath = o.model.source;
+  else {
+    modelPath = join(mkdtempSync(join(tmpdir(), "sluice-bench-model-")), "model.onnx");
+    writeFileSync(modelPath, o.model.source);
   }
+  const plan = await planPipeline(pipeline(o, modelPath).toPlan());
+  const setupMs = performance.now() - setup0;
+  const result = await runPlan(plan, {
+    progressMs: o.progressEveryMs ?? 250,
+    onProgress: o.onProgress ? (p) => o.onProgress!(p.steps.find((s) => s.step === "parquet")?.metrics.rowsIn ?? 0) : undefined,
+  });
+  const steps = result.steps.map(({ step, region, metrics: m }) => ({ step, region, rowsIn: m.rowsIn, busyMs: m.busyMs, backend: m.backend ?? "—" }));
+  return { rows: result.rowsOut, deadLettered: result.deadLettered, wallMs: result.wallMs, setupMs, steps, via: "DataFrame API → planner (runtime/plan), decode+resize+normalize fused" };
 }

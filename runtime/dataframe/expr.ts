@@ -158,7 +158,7 @@ export function col(name: string): Expr {
 /** Ops that read a `column` and write an `output`, callable as `fn.<op>(input, args)`. */
 export const COLUMN_FUNCTIONS = [
   "fetch", "decode", "resize", "centerCrop", "normalize", "toTensor",
-  "softmax", "argmax", "lpNormalize", "classify",
+  "softmax", "argmax", "lpNormalize", "reshape", "classify",
   "tokenize", "embed", "search", "udf",
 ] as const;
 export type ColumnFunction = (typeof COLUMN_FUNCTIONS)[number];
