@@ -6,6 +6,7 @@
 
 import { writeFileSync } from "node:fs";
 import { SluiceError } from "../../kernels/errors.js";
+import { PlanError } from "../api/runtime-errors.js";
 import { listOps } from "../plan/op-catalog.js";
 import { describeArgType } from "../plan/op-args.js";
 import { explainPlan } from "../plan/explain.js";
@@ -25,6 +26,7 @@ function onePositional(usage: string, positional: readonly string[]): string {
 export async function runCommand(argv: string[]): Promise<number> {
   const a = parseArgs("sluice run", argv, { booleans: ["quiet", "explain"], values: ["json"] });
   const logical = await readSpecFile(onePositional("sluice run SPEC", a.positional));
+  if (!logical.sink) throw new PlanError(`${logical.file}: the spec has no sink; add one, e.g. \`sink: { parquet: { path: out/ } }\``);
   const plan = await planPipeline(logical);
   if (a.flags.has("explain")) console.log(explainPlan(plan) + "\n");
   const printer = a.flags.has("quiet") ? undefined : progressPrinter(plan);
