@@ -14,6 +14,13 @@ import type { DeadLetter } from "../api/dead-letter.js";
 import type { Batch } from "../api/stream.js";
 import { compileExpr, type Expr, type Predicate } from "./expr.js";
 
+/** A function named by module path (relative to the DataFrame's base directory) and export. */
+export interface ModuleFunction {
+  module: string;
+  /** Default `default`. */
+  export?: string;
+}
+
 /** A step's placement plus an explicit step name. */
 export interface StepOptions extends StepPlacement {
   name?: string;
@@ -104,9 +111,13 @@ export class DataFrame {
     return this.step("limit", { rows });
   }
 
-  /** A function over whole batches (sync or async); `schema` declares its output if it changes columns. */
-  mapBatches(f: (batch: Batch) => Batch | Promise<Batch>, args: Record<string, unknown> = {}, o: StepOptions = {}): DataFrame {
-    return this.step("mapBatches", { fn: f, ...args }, o);
+  /**
+   * A function over whole batches (sync or async); `schema` declares its output if it changes
+   * columns. Give a module (`{ module, export }`) instead of a function to run it on worker
+   * threads with `args.workers`: a function value cannot cross threads.
+   */
+  mapBatches(f: ((batch: Batch) => Batch | Promise<Batch>) | ModuleFunction, args: Record<string, unknown> = {}, o: StepOptions = {}): DataFrame {
+    return this.step("mapBatches", typeof f === "function" ? { fn: f, ...args } : { module: f.module, ...(f.export !== undefined ? { export: f.export } : {}), ...args }, o);
   }
 
   /** Model inference: `{ inputs: { modelInput: column }, outputs: { modelOutput: column }, batch, runtime }`. */

@@ -17,6 +17,8 @@ import { packBatch, unpackBatch, type TransferableBatch } from "./batch-transfer
 export interface ProcessorSpec {
   module: string;
   options: Json;
+  /** Call this export on each batch instead of building a processor with `createProcessor`. */
+  export?: string;
 }
 
 export interface WorkerPoolOptions {

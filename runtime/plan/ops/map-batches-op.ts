@@ -2,13 +2,15 @@
  * `mapBatches`: a user function from a whole batch to a batch (sync or async). The output schema
  * is the input's (`same`) or declared, so later steps are planned against it; a batch that does
  * not match it fails the job naming the step, since that is a bug in the function, not bad data.
+ * With `workers`, a module's function runs on worker threads instead (map-batches-workers.ts).
  */
 
-import { RecordBatch, Schema } from "apache-arrow";
+import { makeData, RecordBatch, Schema, Struct } from "apache-arrow";
 import { SluiceError } from "../../../kernels/errors.js";
-import type { Batch } from "../../api/stream.js";
+import type { Batch, Json } from "../../api/stream.js";
 import { MapOperator } from "../../executor/operator.js";
 import { defineOp, type PlanContext } from "../op-definition.js";
+import { planOnWorkers } from "./map-batches-workers.js";
 import { loadUserFunction, userFunctionArgs, type UserFunctionArgs } from "./user-function.js";
 import { VALUE_TYPES, isValueType, valueField } from "./value-types.js";
 
@@ -18,6 +20,10 @@ export type MapBatchesFunction = (batch: Batch) => Batch | Promise<Batch>;
 export interface MapBatchesArgs extends UserFunctionArgs {
   /** `same`, `{ column: type }` (spec files), or an Arrow `Schema` (DataFrame API). */
   schema?: "same" | Record<string, string> | Schema;
+  /** Worker threads to run a module's function on (batches in flight); absent: inline. */
+  workers?: number;
+  /** JSON for the module's `createProcessor(options)` (with `workers`). */
+  options?: Json;
 }
 
 export const mapBatchesOp = defineOp<MapBatchesArgs>({
@@ -29,11 +35,15 @@ export const mapBatchesOp = defineOp<MapBatchesArgs>({
   args: {
     ...userFunctionArgs,
     schema: { type: ["string", "object", "value"], doc: `output schema: same, or { column: ${VALUE_TYPES.join("|")} }, or an Arrow Schema (DataFrame API)`, default: "same", oneOf: ["same"] },
+    workers: { type: "integer", min: 1, doc: "run the module's function on this many worker threads, one batch in flight each, order kept (modules only, not fn)" },
+    options: { type: "object", doc: "JSON passed to the module's createProcessor(options) on each worker (with workers)" },
   },
   async plan(args, input, ctx) {
     const output = declaredSchema(args.schema, input, ctx);
-    const fn = (await loadUserFunction(args, ctx, "batch → batch")) as unknown as MapBatchesFunction;
     const step = ctx.step.name;
+    if (args.workers !== undefined) return planOnWorkers({ ...args, workers: args.workers }, output, (b) => checkBatch(b, output, step), ctx);
+    if (args.options !== undefined) throw ctx.error("'options' goes to a module's createProcessor on worker threads: give 'workers' too", { arg: "options" });
+    const fn = (await loadUserFunction(args, ctx, "batch → batch")) as unknown as MapBatchesFunction;
     const source = args.module ? `${args.module}#${args.export ?? "default"}` : "function";
     return {
       kind: "transform",
@@ -75,5 +85,9 @@ function checkBatch(out: unknown, schema: Schema, step: string): Batch {
     const show = (s: readonly { name: string; type: unknown }[]): string => s.map((f) => `${f.name}: ${String(f.type)}`).join(", ");
     throw new SluiceError(`step '${step}': the function returned columns (${show(got)}), the declared schema is (${show(want)})`, { step });
   }
-  return out;
+  if (out.schema === schema) return out;
+  // Same columns and types, but nullability and field metadata may differ (tableFromArrays makes
+  // non-nullable fields): later steps and the collected Table expect the planned schema exactly.
+  // Re-labelling the same children copies nothing.
+  return new RecordBatch(schema, makeData({ type: new Struct(schema.fields), length: out.numRows, nullCount: 0, children: out.data.children }));
 }
