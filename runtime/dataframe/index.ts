@@ -2,4 +2,4 @@
 
 export { read } from "./read.js";
 export { col, fn, Expr, compileExpr, COLUMN_FUNCTIONS, type ColumnFunction, type Predicate } from "./expr.js";
-export { DataFrame, DataFrameWriter, Pipeline, fromSource, type StepOptions } from "./dataframe.js";
+export { DataFrame, DataFrameWriter, Pipeline, fromSource, type ModuleFunction, type StepOptions } from "./dataframe.js";
