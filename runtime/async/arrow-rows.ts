@@ -9,6 +9,7 @@
 import { DataType, Table, tableFromIPC, tableToIPC, type Data } from "apache-arrow";
 import type { Batch, Json } from "../api/stream.js";
 import type { AsyncItem, Codec, InvokeContext, InvokeFn, ItemFailure } from "./async-types.js";
+import { fromBase64, toBase64 } from "./base64.js";
 
 /** One row of an Arrow batch. */
 export interface ArrowRow {
@@ -135,18 +136,4 @@ function jsonKey(v: unknown): Json {
   if (typeof v === "bigint") return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
   if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") return v;
   return String(v);
-}
-
-// btoa/atob exist in Node ≥ 16 and browsers; chunked so large rows do not overflow the stack.
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-function fromBase64(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
 }

@@ -5,6 +5,7 @@
  */
 
 import { PlanError } from "../api/runtime-errors.js";
+import { editDistance } from "../api/edit-distance.js";
 
 /** What happens to a record that failed for good (non-retriable, or out of attempts). */
 export type OnError = "fail" | "skip" | "dead-letter";
@@ -195,17 +196,4 @@ function show(v: unknown): string {
   } catch {
     return String(v);
   }
-}
-
-/** Levenshtein distance, for "did you mean" on misspelt keys. */
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }

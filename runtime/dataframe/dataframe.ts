@@ -147,12 +147,7 @@ export class DataFrame {
 
   /** The physical plan as text (regions, fused operators, backends). */
   async explain(opts: PlannerOptions = {}): Promise<string> {
-    const p = await planPipeline(this.toPlan(), opts);
-    try {
-      return explainPlan(p);
-    } finally {
-      await p.session.close();
-    }
+    return explainLogical(this.toPlan(), opts);
   }
 }
 
@@ -171,12 +166,17 @@ export class Pipeline {
   }
 
   async explain(opts: PlannerOptions = {}): Promise<string> {
-    const p = await planPipeline(this.toPlan(), opts);
-    try {
-      return explainPlan(p);
-    } finally {
-      await p.session.close();
-    }
+    return explainLogical(this.toPlan(), opts);
+  }
+}
+
+/** Plans without running and describes the physical plan, then releases what planning loaded. */
+async function explainLogical(plan: LogicalPlan, opts: PlannerOptions): Promise<string> {
+  const p = await planPipeline(plan, opts);
+  try {
+    return explainPlan(p);
+  } finally {
+    await p.session.close();
   }
 }
 

@@ -8,6 +8,7 @@
 import { Table, tableFromIPC, tableToIPC } from "apache-arrow";
 import type { Codec } from "../async/async-types.js";
 import type { Batch, Json } from "../api/stream.js";
+import { fromBase64, toBase64 } from "../async/base64.js";
 
 /** Rows `start … start + count - 1` of `batch`. */
 export interface RowRange {
@@ -69,18 +70,4 @@ export function decodeBatch(b64: string): Batch {
   const batch = tableFromIPC(fromBase64(b64)).batches[0];
   if (!batch) throw new Error("an output batch in a snapshot holds no record batch");
   return batch;
-}
-
-// btoa/atob work in Node ≥ 16 and browsers; chunked so large ranges do not overflow the stack.
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
-}
-
-function fromBase64(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
-  return out;
 }

@@ -7,7 +7,10 @@
  * says which one it means.
  */
 
+import { editDistance } from "../api/edit-distance.js";
 import { PlanError } from "../api/runtime-errors.js";
+
+export { editDistance };
 import type { OpDefinition } from "./op-definition.js";
 
 type Kind = OpDefinition["kind"];
@@ -44,17 +47,4 @@ export function suggestOps(name: string, kind?: Kind): string[] {
     .sort((a, b) => a.d - b.d)
     .map((x) => x.name)
     .filter((n, i, all) => all.indexOf(n) === i);
-}
-
-/** Levenshtein distance (two-row dynamic programme). */
-export function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length]!;
 }
