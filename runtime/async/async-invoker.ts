@@ -23,7 +23,7 @@ import { resolveAsyncConfig, type AsyncConfig, type AsyncConfigInput } from "./a
 import { AsyncContractError, AsyncInvokeError, AsyncStateError, InvokerClosedError, describeError, isRetriable } from "./async-errors.js";
 import { AsyncMetrics, type AsyncMetricsSnapshot } from "./async-metrics.js";
 import { ItemFailure, type AsyncItem, type AsyncResult, type Codec, type InvokeFn, type PendingRequest } from "./async-types.js";
-import { startCall, type CallOutcome, type RunningCall } from "./call-runner.js";
+import { startCall, type CallOutcome, type CallTimeout, type RunningCall } from "./call-runner.js";
 import { backoffDelay, type RandomSource } from "./backoff.js";
 import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 import { MicroBatchQueue } from "./micro-batch-queue.js";
@@ -69,13 +69,16 @@ interface Entry<In, Out> {
   phase: Phase;
   readonly submittedAt: number;
   queuedAt: number;
-  outcome?: Outcome<Out>;
+  /** Set when it settles; declared from the start so every entry keeps one shape. */
+  outcome: Outcome<Out> | undefined;
 }
 
 interface Call<In, Out> {
   readonly entries: Entry<In, Out>[];
   readonly running: RunningCall;
 }
+
+const RESOLVED = Promise.resolve();
 
 export class AsyncInvoker<In, Out> {
   readonly step: string;
@@ -92,11 +95,13 @@ export class AsyncInvoker<In, Out> {
   private readonly entries = new Map<number, Entry<In, Out>>();
   private readonly queue: MicroBatchQueue<Entry<In, Out>>;
   private readonly results: ResultQueue<Entry<In, Out>>;
-  private readonly calls = new Set<Call<In, Out>>();
+  /** Calls in flight; an array (at most `concurrency` long) so adding and removing one allocates nothing. */
+  private readonly calls: Call<In, Out>[] = [];
   private readonly backoffTimers = new Set<TimerHandle>();
   private readonly capacityWaiters = new Waiters();
   private readonly readyWaiters = new Waiters();
   private readonly drainWaiters = new Waiters();
+  private readonly callTimeout: CallTimeout;
 
   private nextSeq = 0;
   private unsettled = 0;
@@ -118,6 +123,7 @@ export class AsyncInvoker<In, Out> {
     this.outputCodec = options.outputCodec;
     this.deadLetterInput = options.deadLetterInput;
     this.queue = new MicroBatchQueue(this.config.batch);
+    this.callTimeout = { ms: this.config.timeoutMs, clock: this.clock };
     this.results = new ResultQueue(this.config.ordered);
   }
 
@@ -151,14 +157,30 @@ export class AsyncInvoker<In, Out> {
 
   /** `submit` for several items with one promise (one micro-task hop instead of many). */
   submitMany(items: readonly AsyncItem<In>[]): Promise<void> {
+    try {
+      this.enqueue(items);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (this.entries.size <= this.config.capacity) return Promise.resolve();
+    return this.capacityWaiters.wait();
+  }
+
+  /**
+   * Accepts items at once, as `submitMany` does, for a caller that applies its own backpressure
+   * (an operator counting rows): no promise to make, or to make and ignore, per batch.
+   * @throws the invoker's failure, `InvokerClosedError` once closed, or `AsyncContractError` for
+   * an item whose bytes are not a number ≥ 0 (then no item is accepted).
+   */
+  enqueue(items: readonly AsyncItem<In>[]): void {
     const refused = this.refusal();
-    if (refused) return Promise.reject(refused);
-    const now = this.clock.now();
+    if (refused) throw refused;
     for (const item of items) {
       if (!(item.bytes >= 0)) {
-        return Promise.reject(new AsyncContractError(this.step, `item ${JSON.stringify(item.key)} has bytes ${item.bytes}; expected a number ≥ 0`));
+        throw new AsyncContractError(this.step, `item ${JSON.stringify(item.key)} has bytes ${item.bytes}; expected a number ≥ 0`);
       }
     }
+    const now = this.clock.now();
     for (const item of items) {
       const entry: Entry<In, Out> = {
         seq: this.nextSeq++,
@@ -169,13 +191,12 @@ export class AsyncInvoker<In, Out> {
         phase: "queued",
         submittedAt: now,
         queuedAt: now,
+        outcome: undefined,
       };
       this.accept(entry);
       this.stats.submitted++;
     }
     this.schedulePump();
-    if (this.entries.size <= this.config.capacity) return Promise.resolve();
-    return this.capacityWaiters.wait();
   }
 
   /**
@@ -256,6 +277,7 @@ export class AsyncInvoker<In, Out> {
         phase: "queued",
         submittedAt: now,
         queuedAt: now,
+        outcome: undefined,
       };
       if (r.output && this.outputCodec) {
         const codec = this.outputCodec;
@@ -287,7 +309,7 @@ export class AsyncInvoker<In, Out> {
 
   metrics(): AsyncMetricsSnapshot {
     return this.stats.snapshot({
-      inFlight: this.calls.size,
+      inFlight: this.calls.length,
       inFlightItems: this.inFlightItems,
       queued: this.queue.size,
       backingOff: this.backingOff,
@@ -320,16 +342,23 @@ export class AsyncInvoker<In, Out> {
   }
 
   private schedulePump(): void {
-    if (this.pumpScheduled) return;
+    // With every slot busy there is nothing to start, and the call that frees a slot pumps.
+    if (this.pumpScheduled || this.calls.length >= this.config.concurrency) return;
     this.pumpScheduled = true;
     // A micro-task, so a synchronous burst of submits fills one micro-batch instead of many.
-    queueMicrotask(() => this.pump());
+    // A reaction on a settled promise rather than queueMicrotask: Node wraps each of those in an
+    // AsyncResource, which costs more than the pump itself.
+    void RESOLVED.then(this.pumpTask);
   }
 
-  private pump(): void {
+  private readonly pumpTask = (): void => {
     this.pumpScheduled = false;
+    this.pump();
+  };
+
+  private pump(): void {
     if (this.currentState !== "open") return;
-    while (this.calls.size < this.config.concurrency && this.queue.isDue(this.clock.now(), this.drainWaiters.size > 0)) {
+    while (this.calls.length < this.config.concurrency && this.queue.isDue(this.clock, this.drainWaiters.size > 0)) {
       this.dispatch(this.queue.cut());
     }
     this.armDelayTimer();
@@ -341,7 +370,7 @@ export class AsyncInvoker<In, Out> {
    * timer would just spin).
    */
   private armDelayTimer(): void {
-    const armed = this.currentState === "open" && this.calls.size < this.config.concurrency;
+    const armed = this.currentState === "open" && this.calls.length < this.config.concurrency;
     const deadline = armed ? this.queue.deadline() : Number.NaN;
     if (deadline === this.delayDeadline || (Number.isNaN(deadline) && this.delayTimer === undefined)) return;
     if (this.delayTimer !== undefined) this.clock.clearTimeout(this.delayTimer);
@@ -356,49 +385,61 @@ export class AsyncInvoker<In, Out> {
   }
 
   private dispatch(batch: Entry<In, Out>[]): void {
-    this.inFlightItems += batch.length;
-    this.stats.recordBatch(batch.length);
-    for (const e of batch) e.phase = "in-flight";
-    const meta = { attempts: batch.map((e) => e.attempts + 1), keys: batch.map((e) => e.key), step: this.step };
-    const timeout = { ms: this.config.timeoutMs, clock: this.clock };
+    const n = batch.length;
+    this.inFlightItems += n;
+    this.stats.recordBatch(n);
+    const attempts: number[] = new Array(n);
+    const keys: Json[] = new Array(n);
+    const values: In[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      const e = batch[i]!;
+      e.phase = "in-flight";
+      attempts[i] = e.attempts + 1;
+      keys[i] = e.key;
+      values[i] = e.value;
+    }
     const call: Call<In, Out> = {
       entries: batch,
-      running: startCall(this.fn, batch.map((e) => e.value), meta, timeout, (outcome) => this.finishCall(call, outcome)),
+      running: startCall(this.fn, values, { attempts, keys, step: this.step }, this.callTimeout, (outcome) => this.finishCall(call, outcome)),
     };
-    this.calls.add(call);
+    this.calls.push(call);
   }
 
   private finishCall(call: Call<In, Out>, outcome: CallOutcome<Out>): void {
-    this.calls.delete(call);
+    const i = this.calls.indexOf(call);
+    this.calls[i] = this.calls[this.calls.length - 1]!;
+    this.calls.pop();
     this.inFlightItems -= call.entries.length;
     if (this.currentState !== "open") return;
     if (!outcome.ok) {
       this.stats.callFailures++;
       if (outcome.timedOut) this.stats.timeouts++;
     }
-    const callError = outcome.ok ? undefined : outcome.error;
-    const outputs = outcome.ok ? outcome.outputs : [];
+    const outputs = outcome.ok ? outcome.outputs : undefined;
 
-    const retries: Entry<In, Out>[] = [];
+    let retries: Entry<In, Out>[] | undefined;
     for (let i = 0; i < call.entries.length; i++) {
       const e = call.entries[i]!;
-      const out = callError === undefined ? outputs[i] : undefined;
-      if (callError === undefined && !(out instanceof ItemFailure)) {
+      const out = outputs ? outputs[i] : undefined;
+      if (outputs && !(out instanceof ItemFailure)) {
         this.stats.completed++;
         this.settle(e, { kind: "ok", output: out as Out });
         continue;
       }
-      const error = callError !== undefined ? callError : (out as ItemFailure).error;
+      const error = outcome.ok ? (out as ItemFailure).error : outcome.error;
       e.attempts++;
       if (isRetriable(error) && e.attempts < this.config.retry.attempts) {
-        retries.push(e);
+        (retries ??= []).push(e);
       } else {
         this.failForGood(e, error);
         if (this.currentState !== "open") return;
       }
     }
-    this.scheduleRetries(retries);
-    this.schedulePump();
+    if (retries) this.scheduleRetries(retries);
+    // The slot this call held is free: start the next due micro-batch now, one micro-task hop
+    // sooner than scheduling a pump (no burst of submits can be under way inside a call's
+    // settlement, which is what the deferred pump waits for).
+    this.pump();
   }
 
   /** One timer per distinct attempt count: items that failed together wait together. */
@@ -474,8 +515,8 @@ export class AsyncInvoker<In, Out> {
   }
 
   private teardown(reason: Error): void {
-    for (const call of this.calls) call.running.abort(reason);
-    this.calls.clear();
+    const calls = this.calls.splice(0);
+    for (const call of calls) call.running.abort(reason);
     this.inFlightItems = 0;
     for (const t of this.backoffTimers) this.clock.clearTimeout(t);
     this.backoffTimers.clear();

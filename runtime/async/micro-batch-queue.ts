@@ -41,15 +41,15 @@ export class MicroBatchQueue<E extends Queued> {
     return head ? head.queuedAt + this.limits.maxDelayMs : Number.NaN;
   }
 
-  /** Whether a micro-batch should be sent now. */
-  isDue(now: number, draining: boolean): boolean {
+  /** Whether a micro-batch should be sent now. The clock is read only when a full batch is not waiting. */
+  isDue(clock: { now(): number }, draining: boolean): boolean {
     if (this.size === 0) return false;
     return (
       this.size >= this.limits.maxRows ||
       this.queuedBytes >= this.limits.maxBytes ||
       this.retries.size > 0 ||
       draining ||
-      this.deadline() <= now
+      this.deadline() <= clock.now()
     );
   }
 

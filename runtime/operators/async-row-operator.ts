@@ -134,21 +134,20 @@ export class AsyncRowOperator<Out> extends Operator {
       const items = this.opts.unit === "range" ? this.rangeItems(batch) : this.rowItems(batch);
       this.rowsSeen += batch.numRows;
       this.heldRows += batch.numRows;
-      // Accepted at once (in every snapshot from now on); a failure surfaces through whenReady.
-      this.invoker.submitMany(items).catch(ignore);
+      // Accepted at once (in every snapshot from now on). Backpressure is counted here, in rows,
+      // so no promise is made; a failed or closed invoker throws what refill() would.
+      this.invoker.enqueue(items);
     }
     // Not async: a batch that leaves room and finds nothing to emit costs no promise.
-    const emitting = this.flush(ctx);
-    if (emitting === undefined && this.heldRows <= this.capacity) return;
-    return this.turn(ctx, emitting, this.capacity);
+    if (!this.refill() && this.heldRows <= this.capacity) return;
+    return this.turn(ctx, this.capacity);
   }
 
   override endOfInput(ctx: OperatorContext): Promise<void> {
     // drain() sends partial micro-batches now instead of after maxDelayMs.
     this.invoker.drain().catch(ignore);
-    return this.turn(ctx, this.flush(ctx), 0);
+    return this.turn(ctx, 0);
   }
-
   override snapshot(): OperatorState {
     const state: AsyncRowState = {
       rowsSeen: this.rowsSeen,
@@ -175,19 +174,20 @@ export class AsyncRowOperator<Out> extends Operator {
     this.invoker.close();
   }
 
-  /** Emits what is ready until at most `maxHeld` rows are held; waits for results in between. */
-  private async turn(ctx: OperatorContext, emitting: Promise<void> | undefined, maxHeld: number): Promise<void> {
+  /**
+   * Emits what is ready until at most `maxHeld` rows are held; waits for results in between.
+   * One async frame for the whole turn (emits included): it runs once per model call.
+   */
+  private async turn(ctx: OperatorContext, maxHeld: number): Promise<void> {
     for (;;) {
-      if (emitting) await emitting;
+      while (this.refill()) {
+        const next = this.backlog.shift()!;
+        if (next.kind === "batch") await ctx.emit(next.batch);
+        else await ctx.deadLetter(next.letters);
+      }
       if (this.heldRows <= maxHeld) return;
       await this.invoker.whenReady();
-      emitting = this.flush(ctx);
     }
-  }
-
-  /** Takes what is ready and starts emitting it; undefined when there is nothing to emit. */
-  private flush(ctx: OperatorContext): Promise<void> | undefined {
-    return this.refill() ? this.emitBacklog(ctx) : undefined;
   }
 
   /** Whether the backlog has something, after taking what the invoker has ready. */
@@ -199,14 +199,6 @@ export class AsyncRowOperator<Out> extends Operator {
     const results = this.invoker.take();
     if (results.length > 0) this.collect(results);
     return this.backlog.length > 0;
-  }
-
-  private async emitBacklog(ctx: OperatorContext): Promise<void> {
-    while (this.refill()) {
-      const next = this.backlog.shift()!;
-      if (next.kind === "batch") await ctx.emit(next.batch);
-      else await ctx.deadLetter(next.letters);
-    }
   }
 
   /** Turns taken results into backlog entries, synchronously, keeping their order. */

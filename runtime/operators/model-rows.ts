@@ -66,7 +66,17 @@ export function modelInvoke(o: ModelRowsOptions): InvokeFn<RowRange, RangeOutput
     return fixedShapeTensorAsTensor(columnOf(batch, o.feeds[k]!.column)).data;
   };
 
-  return async (ranges) => {
+  // The feed shape of a full micro-batch, shared by its calls (shapes are readonly): calls of
+  // maxRows rows are the usual case.
+  const fullShapes = o.feeds.map((f) => [o.maxRows, ...f.rowShape]);
+  const run = (feeds: Record<string, Tensor>): Promise<Record<string, Tensor>> =>
+    // A dynamic batch takes the micro-batch as it is (the queue never cuts more than maxRows
+    // rows); runRows handles fixed batches (row groups, padding).
+    o.dynamic ? o.model.run(feeds) : runRows(o.model, feeds, { maxBatch: o.maxRows });
+
+  // Not async: an async function's frame is the largest allocation of a small call, and the
+  // gathering below is synchronous anyway (a throw becomes the call's failure in the invoker).
+  return (ranges) => {
     let total = 0;
     for (const r of ranges) total += r.count;
     const feeds: Record<string, Tensor> = {};
@@ -75,8 +85,10 @@ export function modelInvoke(o: ModelRowsOptions): InvokeFn<RowRange, RangeOutput
       const size = rowSizes[k]!;
       let data: TensorData;
       if (ranges.length === 1) {
+        // One range lies in one batch: a view of its rows (the column itself for a whole batch), no copy.
         const r = ranges[0]!;
-        data = valuesOf(r.batch, k).subarray(r.start * size, (r.start + r.count) * size);
+        const values = valuesOf(r.batch, k);
+        data = r.start === 0 && r.count * size === values.length ? values : values.subarray(r.start * size, (r.start + r.count) * size);
       } else {
         data = allocData(f.dtype, total * size);
         let at = 0;
@@ -85,30 +97,33 @@ export function modelInvoke(o: ModelRowsOptions): InvokeFn<RowRange, RangeOutput
           at += r.count * size;
         }
       }
-      feeds[f.name] = { dtype: f.dtype, shape: [total, ...f.rowShape], data } as Tensor;
+      const shape = total === o.maxRows ? fullShapes[k]! : [total, ...f.rowShape];
+      feeds[f.name] = { dtype: f.dtype, shape, data } as Tensor;
     }
-    // A dynamic batch takes the micro-batch as it is (the queue never cuts more than maxRows
-    // rows); runRows handles fixed batches (row groups, padding).
-    const out = o.dynamic ? await o.model.run(feeds) : await runRows(o.model, feeds, { maxBatch: o.maxRows });
-    const datas: TensorData[] = new Array(o.fetches.length);
-    for (let k = 0; k < o.fetches.length; k++) {
-      const f = o.fetches[k]!;
-      const t = out[f.name];
-      if (!t) throw new ModelError(`model ${o.model.name} returned no output '${f.name}'`);
-      if (t.shape[0] !== total) throw new ModelError(`model ${o.model.name}: output '${f.name}' has ${t.shape[0] ?? "no"} rows for ${total} input rows`);
-      datas[k] = t.data;
-    }
-    // The usual micro-batch is one range: it takes the outputs as they are.
-    if (ranges.length === 1) return [datas];
-    const results: RangeOutputs[] = new Array(ranges.length);
-    let row = 0;
-    for (let i = 0; i < ranges.length; i++) {
-      const n = ranges[i]!.count;
-      results[i] = datas.map((d, k) => d.subarray(row * o.fetches[k]!.rowSize, (row + n) * o.fetches[k]!.rowSize));
-      row += n;
-    }
-    return results;
+    return run(feeds).then((out) => splitOutputs(o, out, ranges, total));
   };
+}
+
+/** Each range's rows of every fetched output: views, no copies. */
+function splitOutputs(o: ModelRowsOptions, out: Record<string, Tensor>, ranges: readonly RowRange[], total: number): RangeOutputs[] {
+  const datas: TensorData[] = new Array(o.fetches.length);
+  for (let k = 0; k < o.fetches.length; k++) {
+    const f = o.fetches[k]!;
+    const t = out[f.name];
+    if (!t) throw new ModelError(`model ${o.model.name} returned no output '${f.name}'`);
+    if (t.shape[0] !== total) throw new ModelError(`model ${o.model.name}: output '${f.name}' has ${t.shape[0] ?? "no"} rows for ${total} input rows`);
+    datas[k] = t.data;
+  }
+  // The usual micro-batch is one range: it takes the outputs as they are.
+  if (ranges.length === 1) return [datas];
+  const results: RangeOutputs[] = new Array(ranges.length);
+  let row = 0;
+  for (let i = 0; i < ranges.length; i++) {
+    const n = ranges[i]!.count;
+    results[i] = datas.map((d, k) => d.subarray(row * o.fetches[k]!.rowSize, (row + n) * o.fetches[k]!.rowSize));
+    row += n;
+  }
+  return results;
 }
 
 /** The operator's `assemble`: kept columns plus one fixed-shape tensor column per output. */
@@ -161,7 +176,12 @@ class ColumnIndex {
 
   constructor(private readonly columns: readonly string[]) {}
 
+  private schema: Schema | undefined;
+
   of(schema: Schema): number[] {
+    // Batches of one upstream step usually share their Schema object: then nothing to compare.
+    if (schema === this.schema) return this.indices;
+    this.schema = schema;
     const fields = schema.fields;
     let same = fields.length === this.names.length;
     for (let i = 0; same && i < fields.length; i++) same = fields[i]!.name === this.names[i];

@@ -19,8 +19,14 @@ const NO_NULLS = new Uint8Array(0);
  */
 const recordBatchOf: (schema: Schema, data: Data<Struct>) => RecordBatch = (() => {
   const viaConstructor = (schema: Schema, data: Data<Struct>): RecordBatch => new RecordBatch(schema, data);
-  const direct = (schema: Schema, data: Data<Struct>): RecordBatch =>
-    Object.assign(Object.create(RecordBatch.prototype) as RecordBatch, { schema, data, _metadata: new Map<string, string>() });
+  // Stores, not Object.assign of a literal: the generic assign cost as much as the three Data.
+  const direct = (schema: Schema, data: Data<Struct>): RecordBatch => {
+    const b = Object.create(RecordBatch.prototype) as { schema: Schema; data: Data<Struct>; _metadata: Map<string, string> };
+    b.schema = schema;
+    b.data = data;
+    b._metadata = new Map<string, string>();
+    return b as unknown as RecordBatch;
+  };
   const probe = new Schema([]);
   const probeData = new Data(new Struct([]), 0, 0, 0, [undefined, undefined, NO_NULLS], []);
   const a = viaConstructor(probe, probeData);
@@ -35,6 +41,8 @@ export class OutputLayout {
   readonly schema: Schema;
   private readonly slots: readonly Slot[];
   private readonly type: Struct;
+  /** The written columns, in order, are the whole output: `build` uses them as the children as they are. */
+  private readonly outputsOnly: boolean;
   private lastInput: Schema | undefined;
   private lastIndices: number[] = [];
 
@@ -68,17 +76,32 @@ export class OutputLayout {
     this.schema = new Schema(fields, input.metadata);
     this.slots = slots;
     this.type = new Struct(fields);
+    this.outputsOnly = slots.every((s, i) => s.kind === "output" && s.index === i);
   }
 
-  /** Rows `start … start + count - 1` of `batch` with the written columns `outputs` (each `count` long). */
+  /**
+   * Rows `start … start + count - 1` of `batch` with the written columns `outputs` (each `count`
+   * long). `outputs` may become the new batch's children array as it is: pass a fresh array.
+   */
   build(batch: Batch, start: number, count: number, outputs: readonly Data[]): Batch {
-    const indices = this.inputIndices(batch.schema);
-    const whole = start === 0 && count === batch.numRows;
-    const children: Data[] = this.slots.map((s, i) => {
-      if (s.kind === "output") return outputs[s.index]!;
-      const d = batch.data.children[indices[i]!]!;
-      return whole ? d : d.slice(start, count);
-    });
+    let children: readonly Data[];
+    if (this.outputsOnly) {
+      children = outputs;
+    } else {
+      const indices = this.inputIndices(batch.schema);
+      const whole = start === 0 && count === batch.numRows;
+      const all: Data[] = new Array(this.slots.length);
+      for (let i = 0; i < this.slots.length; i++) {
+        const s = this.slots[i]!;
+        if (s.kind === "output") {
+          all[i] = outputs[s.index]!;
+        } else {
+          const d = batch.data.children[indices[i]!]!;
+          all[i] = whole ? d : d.slice(start, count);
+        }
+      }
+      children = all;
+    }
     // The Data constructor directly: makeData's visitor dispatch costs more than the rest of a small call.
     return recordBatchOf(this.schema, new Data(this.type, 0, count, 0, [undefined, undefined, NO_NULLS], children as Data<DataType>[]));
   }

@@ -23,18 +23,30 @@ export function adaptOrtSession(session: InferenceSession, Tensor: OrtTensorCons
   return {
     inputMetadata: session.inputMetadata.map((m) => info("input", m)),
     outputMetadata: session.outputMetadata.map((m) => info("output", m)),
-    async run(feeds) {
-      const ortFeeds: Record<string, OrtTensor> = {};
-      for (const [k, t] of Object.entries(feeds)) ortFeeds[k] = new Tensor(t.type as OrtTensor.Type, t.data, t.dims);
-      const res = await session.run(ortFeeds);
-      const out: Record<string, RawTensor> = {};
-      for (const [k, v] of Object.entries(res)) {
-        const t = v as OrtTensor;
-        if (t.type === "string") throw new Error(`output '${k}' is a string tensor`);
-        out[k] = { type: t.type, dims: t.dims, data: t.data as RawData };
+    // Not async, and no Object.entries: this runs once per model call, and each async layer or
+    // entries array costs about as much as onnxruntime's own JS bookkeeping for a small model.
+    run(feeds) {
+      try {
+        const ortFeeds: Record<string, OrtTensor> = {};
+        for (const k in feeds) {
+          const t = feeds[k]!;
+          ortFeeds[k] = new Tensor(t.type as OrtTensor.Type, t.data, t.dims);
+        }
+        return session.run(ortFeeds).then(rawOutputs);
+      } catch (e) {
+        return Promise.reject(e);
       }
-      return out;
     },
     release: () => session.release(),
   };
+}
+
+function rawOutputs(res: InferenceSession.OnnxValueMapType): Record<string, RawTensor> {
+  const out: Record<string, RawTensor> = {};
+  for (const k in res) {
+    const t = res[k] as OrtTensor;
+    if (t.type === "string") throw new Error(`output '${k}' is a string tensor`);
+    out[k] = { type: t.type, dims: t.dims, data: t.data as RawData };
+  }
+  return out;
 }

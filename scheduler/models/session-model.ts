@@ -128,36 +128,56 @@ export class SessionModel implements ModelRuntime {
     return this.#closing;
   }
 
-  /** Runs regardless of state: `run` checks the state, warm-up bypasses it. */
-  async #exec(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
-    const raw = this.#toRaw(feeds);
-    this.#inFlight++;
-    let out: Record<string, RawTensor>;
+  /**
+   * Runs regardless of state: `run` checks the state, warm-up bypasses it. Promise handlers
+   * instead of an async function: one allocation-heavy async frame less per call on the hot path.
+   */
+  #exec(feeds: Readonly<Record<string, Tensor>>): Promise<Record<string, Tensor>> {
+    let raw: Record<string, RawTensor>;
     try {
-      out = await this.#session.run(raw);
-    } catch (cause) {
-      if (cause instanceof ModelSessionError) throw cause;
-      throw new ModelRunError(this.name, `run failed: ${messageOf(cause)}`, { cause });
-    } finally {
-      if (--this.#inFlight === 0) {
-        const waiters = this.#idleWaiters;
-        this.#idleWaiters = [];
-        for (const w of waiters) w();
-      }
+      raw = this.#toRaw(feeds);
+    } catch (e) {
+      return Promise.reject(e);
     }
+    this.#inFlight++;
+    let pending: Promise<Record<string, RawTensor>>;
+    try {
+      pending = this.#session.run(raw);
+    } catch (cause) {
+      pending = Promise.reject(cause);
+    }
+    return pending.then(this.#succeeded, this.#failed);
+  }
+
+  readonly #succeeded = (out: Record<string, RawTensor>): Record<string, Tensor> => {
+    this.#callDone();
     const result: Record<string, Tensor> = {};
-    for (const [k, t] of Object.entries(out)) {
+    for (const k in out) {
       try {
-        result[k] = fromRawOutput(t);
+        result[k] = fromRawOutput(out[k]!);
       } catch (cause) {
         throw new ModelRunError(this.name, `output '${k}': ${messageOf(cause)}`, { cause });
       }
     }
     return result;
+  };
+
+  readonly #failed = (cause: unknown): never => {
+    this.#callDone();
+    if (cause instanceof ModelSessionError) throw cause;
+    throw new ModelRunError(this.name, `run failed: ${messageOf(cause)}`, { cause });
+  };
+
+  #callDone(): void {
+    if (--this.#inFlight === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
   }
 
   #toRaw(feeds: Readonly<Record<string, Tensor>>): Record<string, RawTensor> {
-    for (const k of Object.keys(feeds)) {
+    for (const k in feeds) {
       if (!this.#inputsByName.has(k)) {
         throw new ModelFeedError(this.name, `unknown input '${k}'; the model's inputs are ${this.inputs.map((i) => `'${i.name}'`).join(", ")}`);
       }
@@ -203,7 +223,12 @@ export class SessionModel implements ModelRuntime {
 }
 
 function shapeFits(expected: readonly (number | string | null)[], actual: readonly number[]): boolean {
-  return expected.length === actual.length && expected.every((d, i) => typeof d !== "number" || d === actual[i]);
+  if (expected.length !== actual.length) return false;
+  for (let i = 0; i < expected.length; i++) {
+    const d = expected[i];
+    if (typeof d === "number" && d !== actual[i]) return false;
+  }
+  return true;
 }
 
 function messageOf(e: unknown): string {
