@@ -23,7 +23,7 @@ import { resolveAsyncConfig, type AsyncConfig, type AsyncConfigInput } from "./a
 import { AsyncContractError, AsyncInvokeError, AsyncStateError, InvokerClosedError, describeError, isRetriable } from "./async-errors.js";
 import { AsyncMetrics, type AsyncMetricsSnapshot } from "./async-metrics.js";
 import { ItemFailure, type AsyncItem, type AsyncResult, type Codec, type InvokeFn, type PendingRequest } from "./async-types.js";
-import { startCall, type CallOutcome, type CallTimeout, type RunningCall } from "./call-runner.js";
+import { startCall, type CallOutcome, type CallSite, type RunningCall } from "./call-runner.js";
 import { backoffDelay, type RandomSource } from "./backoff.js";
 import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 import { MicroBatchQueue } from "./micro-batch-queue.js";
@@ -73,10 +73,8 @@ interface Entry<In, Out> {
   outcome: Outcome<Out> | undefined;
 }
 
-interface Call<In, Out> {
-  readonly entries: Entry<In, Out>[];
-  readonly running: RunningCall;
-}
+/** A call in flight, tagged with the entries it carries. */
+type Call<In, Out> = RunningCall<Entry<In, Out>[]>;
 
 const RESOLVED = Promise.resolve();
 
@@ -101,7 +99,7 @@ export class AsyncInvoker<In, Out> {
   private readonly capacityWaiters = new Waiters();
   private readonly readyWaiters = new Waiters();
   private readonly drainWaiters = new Waiters();
-  private readonly callTimeout: CallTimeout;
+  private readonly callSite: CallSite<In, Out, Entry<In, Out>[]>;
 
   private nextSeq = 0;
   private unsettled = 0;
@@ -123,7 +121,12 @@ export class AsyncInvoker<In, Out> {
     this.outputCodec = options.outputCodec;
     this.deadLetterInput = options.deadLetterInput;
     this.queue = new MicroBatchQueue(this.config.batch);
-    this.callTimeout = { ms: this.config.timeoutMs, clock: this.clock };
+    this.callSite = {
+      fn: this.fn,
+      step: this.step,
+      timeout: { ms: this.config.timeoutMs, clock: this.clock },
+      onDone: (call, outcome) => this.finishCall(call, outcome),
+    };
     this.results = new ResultQueue(this.config.ordered);
   }
 
@@ -204,12 +207,12 @@ export class AsyncInvoker<In, Out> {
    * an item stops being pending: see the contract at the top of this file.
    */
   take(max = Number.POSITIVE_INFINITY): AsyncResult<In, Out>[] {
-    const out: AsyncResult<In, Out>[] = [];
-    while (out.length < max) {
-      const e = this.results.shift();
-      if (!e) break;
+    // Made at its size: the usual take is one call's results, and a grown array starts at 16 slots.
+    const out: AsyncResult<In, Out>[] = new Array(Math.min(max, this.results.readyCount));
+    for (let i = 0; i < out.length; i++) {
+      const e = this.results.shift()!;
       this.entries.delete(e.seq);
-      out.push(toResult(e));
+      out[i] = toResult(e);
     }
     this.stats.emitted += out.length;
     if (this.entries.size <= this.config.capacity) this.capacityWaiters.resolveAll();
@@ -398,18 +401,15 @@ export class AsyncInvoker<In, Out> {
       keys[i] = e.key;
       values[i] = e.value;
     }
-    const call: Call<In, Out> = {
-      entries: batch,
-      running: startCall(this.fn, values, { attempts, keys, step: this.step }, this.callTimeout, (outcome) => this.finishCall(call, outcome)),
-    };
-    this.calls.push(call);
+    this.calls.push(startCall(this.callSite, values, attempts, keys, batch));
   }
 
   private finishCall(call: Call<In, Out>, outcome: CallOutcome<Out>): void {
     const i = this.calls.indexOf(call);
     this.calls[i] = this.calls[this.calls.length - 1]!;
     this.calls.pop();
-    this.inFlightItems -= call.entries.length;
+    const entries = call.tag;
+    this.inFlightItems -= entries.length;
     if (this.currentState !== "open") return;
     if (!outcome.ok) {
       this.stats.callFailures++;
@@ -418,8 +418,8 @@ export class AsyncInvoker<In, Out> {
     const outputs = outcome.ok ? outcome.outputs : undefined;
 
     let retries: Entry<In, Out>[] | undefined;
-    for (let i = 0; i < call.entries.length; i++) {
-      const e = call.entries[i]!;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
       const out = outputs ? outputs[i] : undefined;
       if (outputs && !(out instanceof ItemFailure)) {
         this.stats.completed++;
@@ -516,7 +516,7 @@ export class AsyncInvoker<In, Out> {
 
   private teardown(reason: Error): void {
     const calls = this.calls.splice(0);
-    for (const call of calls) call.running.abort(reason);
+    for (const call of calls) call.abort(reason);
     this.inFlightItems = 0;
     for (const t of this.backoffTimers) this.clock.clearTimeout(t);
     this.backoffTimers.clear();

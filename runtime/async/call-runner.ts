@@ -11,6 +11,7 @@
  */
 
 import { AsyncContractError, AsyncTimeoutError } from "./async-errors.js";
+import type { Json } from "../api/stream.js";
 import type { InvokeContext, InvokeFn, ItemFailure } from "./async-types.js";
 import type { Clock, TimerHandle } from "./clock.js";
 
@@ -18,7 +19,9 @@ export type CallOutcome<Out> =
   | { ok: true; outputs: readonly (Out | ItemFailure)[] }
   | { ok: false; error: unknown; timedOut: boolean };
 
-export interface RunningCall {
+export interface RunningCall<Tag> {
+  /** What the caller attached to the call (the invoker: its entries). */
+  readonly tag: Tag;
   /** Aborts the signal with `reason`; the outcome will not be reported. */
   abort(reason: Error): void;
 }
@@ -29,28 +32,31 @@ export interface CallTimeout {
   clock: Clock;
 }
 
-export function startCall<In, Out>(
-  fn: InvokeFn<In, Out>,
-  inputs: readonly In[],
-  meta: Omit<InvokeContext, "signal">,
-  timeout: CallTimeout,
-  onDone: (outcome: CallOutcome<Out>) => void,
-): RunningCall {
-  return new Call(fn, inputs, meta, timeout, onDone);
+/** What every call of one invoker shares, made once: a call then allocates only itself and its context. */
+export interface CallSite<In, Out, Tag> {
+  fn: InvokeFn<In, Out>;
+  step: string;
+  timeout: CallTimeout;
+  /** Called once per call with its outcome, unless the call was aborted first. */
+  onDone(call: RunningCall<Tag>, outcome: CallOutcome<Out>): void;
+}
+
+/** Calls `site.fn` on `inputs` now (synchronously up to its first await). */
+export function startCall<In, Out, Tag>(site: CallSite<In, Out, Tag>, inputs: readonly In[], attempts: readonly number[], keys: readonly Json[], tag: Tag): RunningCall<Tag> {
+  return new Call(site, inputs, attempts, keys, tag);
 }
 
 /** What the function sees. The AbortController is made on first use of the signal (see `Call.signal`). */
 class CallContext implements InvokeContext {
-  readonly attempts: readonly number[];
-  readonly keys: InvokeContext["keys"];
-  readonly step: string;
-  readonly #call: Call<unknown, unknown>;
+  readonly #call: Call<unknown, unknown, unknown>;
 
-  constructor(meta: Omit<InvokeContext, "signal">, call: Call<unknown, unknown>) {
+  constructor(
+    call: Call<unknown, unknown, unknown>,
+    readonly attempts: readonly number[],
+    readonly keys: readonly Json[],
+    readonly step: string,
+  ) {
     this.#call = call;
-    this.attempts = meta.attempts;
-    this.keys = meta.keys;
-    this.step = meta.step;
   }
 
   get signal(): AbortSignal {
@@ -58,7 +64,7 @@ class CallContext implements InvokeContext {
   }
 }
 
-class Call<In, Out> implements RunningCall {
+class Call<In, Out, Tag> implements RunningCall<Tag> {
   // Most functions never look at the signal, and an AbortController costs more than the rest of
   // a call's bookkeeping. An abort before it exists is remembered and shows when it is first read.
   private controller: AbortController | undefined;
@@ -67,28 +73,29 @@ class Call<In, Out> implements RunningCall {
   private timer: TimerHandle | undefined;
 
   constructor(
-    fn: InvokeFn<In, Out>,
+    private readonly site: CallSite<In, Out, Tag>,
     inputs: readonly In[],
-    meta: Omit<InvokeContext, "signal">,
-    private readonly timeout: CallTimeout,
-    private readonly onDone: (outcome: CallOutcome<Out>) => void,
+    attempts: readonly number[],
+    keys: readonly Json[],
+    readonly tag: Tag,
   ) {
-    if (timeout.ms > 0) {
-      this.timer = timeout.clock.setTimeout(() => {
-        const error = new AsyncTimeoutError(meta.step, timeout.ms);
+    const { ms, clock } = site.timeout;
+    if (ms > 0) {
+      this.timer = clock.setTimeout(() => {
+        const error = new AsyncTimeoutError(site.step, ms);
         this.abortSignal(error);
         this.finish({ ok: false, error, timedOut: true });
-      }, timeout.ms);
+      }, ms);
     }
     let result: Promise<unknown>;
     try {
-      result = Promise.resolve(fn(inputs, new CallContext(meta, this as Call<unknown, unknown>)));
+      result = Promise.resolve(site.fn(inputs, new CallContext(this as Call<unknown, unknown, unknown>, attempts, keys, site.step)));
     } catch (error) {
       result = Promise.reject(error);
     }
     const expected = inputs.length;
     result.then(
-      (outputs) => this.finish(checkOutputs<Out>(outputs, expected, meta.step)),
+      (outputs) => this.finish(checkOutputs<Out>(outputs, expected, site.step)),
       (error: unknown) => this.finish({ ok: false, error, timedOut: false }),
     );
   }
@@ -116,8 +123,8 @@ class Call<In, Out> implements RunningCall {
   private finish(outcome: CallOutcome<Out> | undefined): void {
     if (this.done) return;
     this.done = true;
-    if (this.timer !== undefined) this.timeout.clock.clearTimeout(this.timer);
-    if (outcome) this.onDone(outcome);
+    if (this.timer !== undefined) this.site.timeout.clock.clearTimeout(this.timer);
+    if (outcome) this.site.onDone(this, outcome);
   }
 }
 

@@ -15,6 +15,11 @@ export class Fifo<T> implements Iterable<T> {
     return this.items[this.head];
   }
 
+  /** The `i`-th item from the front (0: the next `shift`), or undefined past the end. */
+  at(i: number): T | undefined {
+    return this.head + i < this.items.length ? this.items[this.head + i] : undefined;
+  }
+
   shift(): T | undefined {
     if (this.head >= this.items.length) return undefined;
     const item = this.items[this.head];

@@ -56,16 +56,30 @@ export class MicroBatchQueue<E extends Queued> {
   /** Retries first, then new input, up to `maxRows` and `maxBytes` (one oversized item goes alone). */
   cut(): E[] {
     const { maxRows, maxBytes } = this.limits;
-    const batch: E[] = [];
+    // Count first, so the batch array is made at its size (a grown one starts at 16 slots).
+    let n = 0;
     let bytes = 0;
-    while (batch.length < maxRows) {
-      const source = this.retries.size > 0 ? this.retries : this.fresh;
-      const e = source.peek();
-      if (!e || (batch.length > 0 && bytes + e.bytes > maxBytes)) break;
-      source.shift();
-      batch.push(e);
+    let blocked = false;
+    for (let i = 0; n < maxRows; i++) {
+      const e = this.retries.at(i);
+      if (!e) break;
+      if (n > 0 && bytes + e.bytes > maxBytes) {
+        // A retry that does not fit ends the batch: new input never goes ahead of it.
+        blocked = true;
+        break;
+      }
+      n++;
       bytes += e.bytes;
     }
+    const fromRetries = n;
+    for (let i = 0; !blocked && n < maxRows; i++) {
+      const e = this.fresh.at(i);
+      if (!e || (n > 0 && bytes + e.bytes > maxBytes)) break;
+      n++;
+      bytes += e.bytes;
+    }
+    const batch: E[] = new Array(n);
+    for (let i = 0; i < n; i++) batch[i] = (i < fromRetries ? this.retries : this.fresh).shift()!;
     this.queuedBytes -= bytes;
     return batch;
   }

@@ -250,12 +250,14 @@ export class AsyncRowOperator<Out> extends Operator {
   }
 
   private rangeItems(batch: Batch): AsyncItem<QueuedRange>[] {
-    const items: AsyncItem<QueuedRange>[] = [];
-    for (let row = 0; row < batch.numRows; ) {
-      // Fill up the micro-batch being formed, then whole ones: calls carry exactly maxRows rows.
-      const take = Math.min(batch.numRows - row, this.maxRows - (this.unsentRows % this.maxRows));
+    // Fill up the micro-batch being formed, then whole ones: calls carry exactly maxRows rows.
+    const first = Math.min(batch.numRows, this.maxRows - (this.unsentRows % this.maxRows));
+    // Made at its size (usually 1): a grown array starts at 16 slots.
+    const items: AsyncItem<QueuedRange>[] = new Array(1 + Math.ceil((batch.numRows - first) / this.maxRows));
+    for (let row = 0, i = 0; row < batch.numRows; i++) {
+      const take = i === 0 ? first : Math.min(batch.numRows - row, this.maxRows);
       const range = new QueuedRange(batch, row, take, this.rowsSeen + row);
-      items.push({ key: rowKey(range, row, this.opts.keyColumn), value: range, bytes: take });
+      items[i] = { key: rowKey(range, row, this.opts.keyColumn), value: range, bytes: take };
       this.unsentRows += take;
       row += take;
     }

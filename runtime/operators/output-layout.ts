@@ -11,26 +11,26 @@ import type { Batch } from "../api/stream.js";
 const NO_NULLS = new Uint8Array(0);
 
 /**
- * `new RecordBatch(schema, data)` without the constructor's re-validation (it rebuilds the
+ * `new RecordBatch(schema, data, metadata)` without the constructor's re-validation (it rebuilds the
  * schema and the struct Data on every call: about 2 µs, as much as the rest of an inference
  * call's bookkeeping). Only for data built here, whose children already match the schema. It
  * sets the fields the constructor sets; a check at load time falls back to the constructor if
  * apache-arrow ever stores anything else.
  */
-const recordBatchOf: (schema: Schema, data: Data<Struct>) => RecordBatch = (() => {
-  const viaConstructor = (schema: Schema, data: Data<Struct>): RecordBatch => new RecordBatch(schema, data);
-  // Stores, not Object.assign of a literal: the generic assign cost as much as the three Data.
-  const direct = (schema: Schema, data: Data<Struct>): RecordBatch => {
+const recordBatchOf: (schema: Schema, data: Data<Struct>, metadata: Map<string, string>) => RecordBatch = (() => {
+  const viaConstructor = (schema: Schema, data: Data<Struct>, metadata: Map<string, string>): RecordBatch => new RecordBatch(schema, data, metadata);
+  // Plain stores rather than Object.assign of a literal: no temporary object per batch.
+  const direct = (schema: Schema, data: Data<Struct>, metadata: Map<string, string>): RecordBatch => {
     const b = Object.create(RecordBatch.prototype) as { schema: Schema; data: Data<Struct>; _metadata: Map<string, string> };
     b.schema = schema;
     b.data = data;
-    b._metadata = new Map<string, string>();
+    b._metadata = metadata;
     return b as unknown as RecordBatch;
   };
   const probe = new Schema([]);
   const probeData = new Data(new Struct([]), 0, 0, 0, [undefined, undefined, NO_NULLS], []);
-  const a = viaConstructor(probe, probeData);
-  const b = direct(probe, probeData);
+  const a = viaConstructor(probe, probeData, new Map());
+  const b = direct(probe, probeData, new Map());
   const same = Object.keys(a).join() === Object.keys(b).join() && b instanceof RecordBatch && b.numRows === 0 && b.numCols === 0;
   return same ? direct : viaConstructor;
 })();
@@ -43,6 +43,11 @@ export class OutputLayout {
   private readonly type: Struct;
   /** The written columns, in order, are the whole output: `build` uses them as the children as they are. */
   private readonly outputsOnly: boolean;
+  /**
+   * The (empty) custom metadata of every batch built here, one Map for all: apache-arrow shares a
+   * batch's metadata Map with its slices the same way, and a Map per batch cost as much as a Data.
+   */
+  private readonly metadata = new Map<string, string>();
   private lastInput: Schema | undefined;
   private lastIndices: number[] = [];
 
@@ -103,7 +108,7 @@ export class OutputLayout {
       children = all;
     }
     // The Data constructor directly: makeData's visitor dispatch costs more than the rest of a small call.
-    return recordBatchOf(this.schema, new Data(this.type, 0, count, 0, [undefined, undefined, NO_NULLS], children as Data<DataType>[]));
+    return recordBatchOf(this.schema, new Data(this.type, 0, count, 0, [undefined, undefined, NO_NULLS], children as Data<DataType>[]), this.metadata);
   }
 
   /** Where each passed-through column sits in the batch (batches may order columns differently). */
