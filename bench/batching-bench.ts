@@ -9,13 +9,12 @@
 import { availableParallelism, cpus, loadavg } from "node:os";
 import type { RecordBatch } from "apache-arrow";
 import type { Batch } from "../runtime/api/stream.js";
-import { newMetrics, type OperatorContext } from "../runtime/executor/operator.js";
-import { InferenceOperator } from "../runtime/operators/inference-operator.js";
 import { fixedShapeTensorColumn, recordBatchFromColumns } from "../runtime/types/index.js";
 import { buildMlp, loadModel, MLP_INPUT, MLP_OUTPUT, type ModelRuntime } from "../scheduler/models/index.js";
 import { uniform } from "../scheduler/models/seeded-random.js";
 import { compare, type MeasureOptions, type Sample } from "./harness.js";
 import { atLeast, atMost, type BenchTarget } from "./bench-target.js";
+import { inferOpInference } from "./infer-op-inference.js";
 
 const FEATURES = 64;
 const CLASSES = 10;
@@ -31,34 +30,12 @@ export interface SluiceInference {
 
 /**
  * SEAM: the sluice inference step under test, driven the way the executor drives it (open, then
- * processBatch per batch with an emit that counts rows). Today: `InferenceOperator`
- * (runtime/operators/inference-operator.ts). When the `infer` op of runtime/plan/ops/model-ops.ts
- * replaces it, construct that here instead (`sample` is a batch of the input schema, for
- * planning); nothing else in this file changes.
+ * processBatch per batch with an emit that counts rows): the `infer` op of
+ * runtime/plan/ops/model-ops.ts, planned on the loaded model against `sample`'s schema (see
+ * `infer-op-inference.ts`).
  */
 export async function sluiceInference(model: ModelRuntime, maxBatch: number, sample: Batch): Promise<SluiceInference> {
-  const op = new InferenceOperator("infer", { model, inputs: { [MLP_INPUT]: "x" }, outputs: { [MLP_OUTPUT]: "probs" }, maxBatch });
-  let rows = 0;
-  const ctx: OperatorContext = {
-    step: "infer",
-    metrics: newMetrics(),
-    signal: new AbortController().signal,
-    emit: async (b) => {
-      rows += b.numRows;
-    },
-    deadLetter: async () => {},
-  };
-  await op.open(ctx);
-  return {
-    which: "InferenceOperator (runtime/operators/inference-operator.ts)",
-    async run(batches) {
-      rows = 0;
-      for (const b of batches) await op.processBatch(b, ctx);
-      await op.endOfInput(ctx);
-      return rows;
-    },
-    close: async () => op.close(),
-  };
+  return inferOpInference(model, sample.schema, { column: "x", maxRows: maxBatch });
 }
 
 export interface BatchingBenchOptions {

@@ -61,12 +61,24 @@ export class AsyncMetrics {
   emitted = 0;
   batches = 0;
   private readonly rowsHistogram = new Map<number, number>();
+  /**
+   * Calls of the latest size, counted here and folded into the histogram when it is read: most
+   * calls have the size of the one before, so most calls cost an increment instead of a Map update.
+   */
+  private runRows = -1;
+  private runCount = 0;
   private readonly latencies = new Float64Array(LATENCY_SAMPLES);
   private latencyCount = 0;
 
   recordBatch(rows: number): void {
     this.batches++;
-    this.rowsHistogram.set(rows, (this.rowsHistogram.get(rows) ?? 0) + 1);
+    if (rows === this.runRows) {
+      this.runCount++;
+      return;
+    }
+    this.foldRun();
+    this.runRows = rows;
+    this.runCount = 1;
   }
 
   recordLatency(ms: number): void {
@@ -74,7 +86,14 @@ export class AsyncMetrics {
     this.latencyCount++;
   }
 
+  private foldRun(): void {
+    if (this.runCount === 0) return;
+    this.rowsHistogram.set(this.runRows, (this.rowsHistogram.get(this.runRows) ?? 0) + this.runCount);
+    this.runCount = 0;
+  }
+
   snapshot(gauges: Pick<AsyncMetricsSnapshot, "inFlight" | "inFlightItems" | "queued" | "backingOff" | "awaitingTake">): AsyncMetricsSnapshot {
+    this.foldRun();
     const buckets = [...this.rowsHistogram].sort((a, b) => a[0] - b[0]);
     const histogram: Record<number, number> = Object.fromEntries(buckets);
     const kept = Math.min(this.latencyCount, LATENCY_SAMPLES);

@@ -129,14 +129,18 @@ function splitOutputs(o: ModelRowsOptions, out: Record<string, Tensor>, ranges: 
 /** The operator's `assemble`: kept columns plus one fixed-shape tensor column per output. */
 export function modelAssemble(o: ModelRowsOptions, layout: OutputLayout): (run: ResultRun<RangeOutputs>) => Batch {
   const valueTypes = o.fetches.map((f) => arrowTypeFor(f.dtype));
+  // Data built directly (no makeData visitor): this runs once per model call. A Data passed as
+  // the buffers of another is copied (apache-arrow's clone path), so each tensor column's
+  // constant buffers (no nulls) come from one template instead of a buffers array and a stride
+  // lookup per batch.
+  const columnTemplates = o.fetches.map((f) => new Data(f.field.type, 0, 0, 0, [undefined, undefined, NO_NULLS]));
   return (run) => {
     const columns: Data[] = new Array(o.fetches.length);
     for (let k = 0; k < o.fetches.length; k++) {
       const f = o.fetches[k]!;
       const data = run.outputs.length === 1 ? run.outputs[0]![k]! : joinRows(run.outputs.map((p) => p[k]!), f.dtype);
-      // Data built directly (no makeData visitor): this runs once per model call.
       const values = new Data(valueTypes[k]!, 0, data.length, 0, [undefined, data, NO_NULLS]);
-      columns[k] = new Data(f.field.type, 0, run.count, 0, [undefined, undefined, NO_NULLS], [values]);
+      columns[k] = new Data(f.field.type, 0, run.count, 0, columnTemplates[k]!, [values]);
     }
     return layout.build(run.batch, run.start, run.count, columns);
   };

@@ -40,7 +40,8 @@ type Slot = { kind: "input"; name: string } | { kind: "output"; index: number };
 export class OutputLayout {
   readonly schema: Schema;
   private readonly slots: readonly Slot[];
-  private readonly type: Struct;
+  /** The struct Data's constant buffers (no nulls): copied by the Data constructor, see `build`. */
+  private readonly structTemplate: Data<Struct>;
   /** The written columns, in order, are the whole output: `build` uses them as the children as they are. */
   private readonly outputsOnly: boolean;
   /**
@@ -80,7 +81,7 @@ export class OutputLayout {
     });
     this.schema = new Schema(fields, input.metadata);
     this.slots = slots;
-    this.type = new Struct(fields);
+    this.structTemplate = new Data(new Struct(fields), 0, 0, 0, [undefined, undefined, NO_NULLS], []);
     this.outputsOnly = slots.every((s, i) => s.kind === "output" && s.index === i);
   }
 
@@ -107,8 +108,11 @@ export class OutputLayout {
       }
       children = all;
     }
-    // The Data constructor directly: makeData's visitor dispatch costs more than the rest of a small call.
-    return recordBatchOf(this.schema, new Data(this.type, 0, count, 0, [undefined, undefined, NO_NULLS], children as Data<DataType>[]), this.metadata);
+    // The Data constructor directly: makeData's visitor dispatch costs more than the rest of a
+    // small call. Given a Data as its buffers it copies them (apache-arrow's clone path): no
+    // buffers array or stride lookup per batch.
+    const t = this.structTemplate;
+    return recordBatchOf(this.schema, new Data(t.type, 0, count, 0, t, children as Data<DataType>[]), this.metadata);
   }
 
   /** Where each passed-through column sits in the batch (batches may order columns differently). */

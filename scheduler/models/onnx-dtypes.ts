@@ -102,7 +102,8 @@ const I32_MAX = 2147483647;
  * `RangeError` naming the first out-of-range value; the caller adds the model and output names.
  */
 export function fromRawOutput(raw: RawTensor): Tensor {
-  const shape = [...raw.dims];
+  // Shared, not copied: both sides are readonly, and this runs per output of every model call.
+  const shape = raw.dims;
   const d = raw.data;
   switch (raw.type) {
     case "float32":

@@ -32,21 +32,15 @@ export function adaptOrtSession(session: InferenceSession, Tensor: OrtTensorCons
           const t = feeds[k]!;
           ortFeeds[k] = new Tensor(t.type as OrtTensor.Type, t.data, t.dims);
         }
-        return session.run(ortFeeds).then(rawOutputs);
+        // onnxruntime's output tensors already are RawTensors (type, dims, and data, which
+        // throws for a tensor not on the CPU), and SessionModel converts every one: handed over
+        // as they are, without a promise hop and a copy of each per call. A string tensor fails
+        // that conversion (no sluice dtype).
+        return session.run(ortFeeds) as Promise<InferenceSession.ReturnType> as unknown as Promise<Record<string, RawTensor>>;
       } catch (e) {
         return Promise.reject(e);
       }
     },
     release: () => session.release(),
   };
-}
-
-function rawOutputs(res: InferenceSession.OnnxValueMapType): Record<string, RawTensor> {
-  const out: Record<string, RawTensor> = {};
-  for (const k in res) {
-    const t = res[k] as OrtTensor;
-    if (t.type === "string") throw new Error(`output '${k}' is a string tensor`);
-    out[k] = { type: t.type, dims: t.dims, data: t.data as RawData };
-  }
-  return out;
 }

@@ -27,6 +27,19 @@ describe("micro-batching", () => {
     expect(inv.metrics().rowsPerBatch).toMatchObject({ count: 3, histogram: { 2: 1, 4: 2 }, p50: 4, max: 4 });
   });
 
+  it("counts rows per call exactly when metrics are read between calls of the same size", async () => {
+    const { m, inv } = setup({ batch: { maxRows: 2, maxDelayMs: 1000 }, concurrency: 10 });
+    void inv.submitMany(numberItems(0, 4));
+    await settleTasks();
+    expect(inv.metrics().rowsPerBatch).toMatchObject({ count: 2, histogram: { 2: 2 } });
+    void inv.submitMany(numberItems(4, 7));
+    await settleTasks();
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(m.calls.map((c) => c.inputs.length)).toEqual([2, 2, 2, 1]);
+    expect(inv.metrics().rowsPerBatch).toMatchObject({ count: 4, histogram: { 1: 1, 2: 3 }, p50: 2, max: 2 });
+    expect(inv.metrics().rowsPerBatch.histogram).toEqual({ 1: 1, 2: 3 });
+  });
+
   it("cuts by bytes; an item larger than maxBytes goes alone", async () => {
     const { m, inv } = setup({ batch: { maxRows: 100, maxBytes: 100, maxDelayMs: 50 }, concurrency: 10 });
     const sizes = [40, 40, 40, 10, 200, 5];
