@@ -54,11 +54,6 @@ export type InvokerState = "open" | "failed" | "closed";
 
 type Phase = "queued" | "in-flight" | "backoff" | "settled";
 
-type Outcome<Out> =
-  | { kind: "ok"; output: Out }
-  | { kind: "skipped"; error: unknown }
-  | { kind: "dead-letter"; letter: DeadLetter };
-
 interface Entry<In, Out> {
   readonly seq: number;
   readonly key: Json;
@@ -69,8 +64,11 @@ interface Entry<In, Out> {
   phase: Phase;
   readonly submittedAt: number;
   queuedAt: number;
-  /** Set when it settles; declared from the start so every entry keeps one shape. */
-  outcome: Outcome<Out> | undefined;
+  /**
+   * What `take()` hands over, made when it settles (one object per item, not an outcome and then
+   * a result); declared from the start so every entry keeps one shape.
+   */
+  result: AsyncResult<In, Out> | undefined;
 }
 
 /** A call in flight, tagged with the entries it carries. */
@@ -144,6 +142,11 @@ export class AsyncInvoker<In, Out> {
     return this.entries.size;
   }
 
+  /** Results `take()` would hand over now. */
+  get readyCount(): number {
+    return this.results.readyCount;
+  }
+
   /** Whether a `submit` now would resolve at once. */
   get hasCapacity(): boolean {
     return this.entries.size < this.config.capacity;
@@ -194,7 +197,7 @@ export class AsyncInvoker<In, Out> {
         phase: "queued",
         submittedAt: now,
         queuedAt: now,
-        outcome: undefined,
+        result: undefined,
       };
       this.accept(entry);
       this.stats.submitted++;
@@ -212,7 +215,7 @@ export class AsyncInvoker<In, Out> {
     for (let i = 0; i < out.length; i++) {
       const e = this.results.shift()!;
       this.entries.delete(e.seq);
-      out[i] = toResult(e);
+      out[i] = e.result!;
     }
     this.stats.emitted += out.length;
     if (this.entries.size <= this.config.capacity) this.capacityWaiters.resolveAll();
@@ -244,7 +247,7 @@ export class AsyncInvoker<In, Out> {
   snapshot(): PendingRequest[] {
     const pending: PendingRequest[] = [];
     for (const e of this.entries.values()) {
-      const done = e.outcome?.kind === "ok" ? e.outcome : undefined;
+      const done = e.result?.kind === "ok" ? e.result : undefined;
       pending.push({
         seq: e.seq,
         key: e.key,
@@ -280,12 +283,12 @@ export class AsyncInvoker<In, Out> {
         phase: "queued",
         submittedAt: now,
         queuedAt: now,
-        outcome: undefined,
+        result: undefined,
       };
       if (r.output && this.outputCodec) {
         const codec = this.outputCodec;
         const value = r.output.value;
-        entry.outcome = { kind: "ok", output: this.decode(r, "output", () => codec.decode(value)) };
+        entry.result = { seq: entry.seq, key: entry.key, input: entry.value, kind: "ok", output: this.decode(r, "output", () => codec.decode(value)) };
         entry.phase = "settled";
         this.entries.set(entry.seq, entry);
         this.results.restoredSettled(entry);
@@ -423,7 +426,8 @@ export class AsyncInvoker<In, Out> {
       const out = outputs ? outputs[i] : undefined;
       if (outputs && !(out instanceof ItemFailure)) {
         this.stats.completed++;
-        this.settle(e, { kind: "ok", output: out as Out });
+        // Object literals, not spreads of a shared base: this runs once per item on the hot path.
+        this.settle(e, { seq: e.seq, key: e.key, input: e.value, kind: "ok", output: out as Out });
         continue;
       }
       const error = outcome.ok ? (out as ItemFailure).error : outcome.error;
@@ -480,7 +484,7 @@ export class AsyncInvoker<In, Out> {
         return;
       case "skip":
         this.stats.skipped++;
-        this.settle(e, { kind: "skipped", error });
+        this.settle(e, { seq: e.seq, key: e.key, input: e.value, kind: "skipped", error });
         return;
       case "dead-letter": {
         this.stats.deadLettered++;
@@ -494,15 +498,15 @@ export class AsyncInvoker<In, Out> {
         };
         const input = this.deadLetterInput?.(e.value);
         if (input !== undefined) letter.input = input;
-        this.settle(e, { kind: "dead-letter", letter });
+        this.settle(e, { seq: e.seq, key: e.key, input: e.value, kind: "dead-letter", letter });
         return;
       }
     }
   }
 
-  private settle(e: Entry<In, Out>, outcome: Outcome<Out>): void {
+  private settle(e: Entry<In, Out>, result: AsyncResult<In, Out>): void {
     e.phase = "settled";
-    e.outcome = outcome;
+    e.result = result;
     this.unsettled--;
     this.stats.recordLatency(this.clock.now() - e.submittedAt);
     this.results.settled(e);
@@ -524,18 +528,5 @@ export class AsyncInvoker<In, Out> {
     this.delayTimer = undefined;
     this.delayDeadline = Number.NaN;
     for (const waiters of [this.capacityWaiters, this.readyWaiters, this.drainWaiters]) waiters.rejectAll(reason);
-  }
-}
-
-// Object literals, not spreads of a shared base: this runs once per item on the hot path.
-function toResult<In, Out>(e: Entry<In, Out>): AsyncResult<In, Out> {
-  const o = e.outcome!;
-  switch (o.kind) {
-    case "ok":
-      return { seq: e.seq, key: e.key, input: e.value, kind: "ok", output: o.output };
-    case "skipped":
-      return { seq: e.seq, key: e.key, input: e.value, kind: "skipped", error: o.error };
-    case "dead-letter":
-      return { seq: e.seq, key: e.key, input: e.value, kind: "dead-letter", letter: o.letter };
   }
 }

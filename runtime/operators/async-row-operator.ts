@@ -196,8 +196,9 @@ export class AsyncRowOperator<Out> extends Operator {
     // Closed (job cancelled or over): nothing more goes downstream.
     if (this.invoker.state === "closed") throw new InvokerClosedError(this.step);
     if (this.backlog.length > 0) return true;
-    const results = this.invoker.take();
-    if (results.length > 0) this.collect(results);
+    // Asked at least twice per model call, usually with nothing ready: no empty take().
+    if (this.invoker.readyCount === 0) return false;
+    this.collect(this.invoker.take());
     return this.backlog.length > 0;
   }
 
