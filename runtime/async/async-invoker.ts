@@ -211,7 +211,7 @@ export class AsyncInvoker<In, Out> {
    */
   take(max = Number.POSITIVE_INFINITY): AsyncResult<In, Out>[] {
     // Made at its size: the usual take is one call's results, and a grown array starts at 16 slots.
-    const out: AsyncResult<In, Out>[] = new Array(Math.min(max, this.results.readyCount));
+    const out: AsyncResult<In, Out>[] = new Array(max > 0 ? Math.min(Math.ceil(max), this.results.readyCount) : 0);
     for (let i = 0; i < out.length; i++) {
       const e = this.results.shift()!;
       this.entries.delete(e.seq);
@@ -408,9 +408,12 @@ export class AsyncInvoker<In, Out> {
   }
 
   private finishCall(call: Call<In, Out>, outcome: CallOutcome<Out>): void {
+    // Swap-remove: the order of calls in flight does not matter.
     const i = this.calls.indexOf(call);
-    this.calls[i] = this.calls[this.calls.length - 1]!;
-    this.calls.pop();
+    if (i >= 0) {
+      this.calls[i] = this.calls[this.calls.length - 1]!;
+      this.calls.pop();
+    }
     const entries = call.tag;
     this.inFlightItems -= entries.length;
     if (this.currentState !== "open") return;
