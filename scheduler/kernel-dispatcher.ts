@@ -9,6 +9,7 @@ import type { OpAttrs, OpName } from "../kernels/op-attrs.js";
 import { checkOp } from "../kernels/op-specs.js";
 import { registerAllKernels } from "../kernels/register-all-kernels.js";
 import { hasKernel, runCpu, type Backend } from "../kernels/registry.js";
+import { WasmTensor } from "../kernels/wasm/wasm-tensor.js";
 import { sizeOf, type Tensor } from "../kernels/tensor.js";
 import { loadWasm } from "../wasm/loader.js";
 import { chooseBackend, policyFromEnv, type BackendAvailability, type BackendPolicy } from "./backend-policy.js";
@@ -31,6 +32,18 @@ export interface DispatcherOptions {
 export interface DispatchResult {
   outputs: Tensor[];
   backend: Backend;
+}
+
+/**
+ * Wasm kernels return tensors that live in wasm memory; callers of the dispatcher keep outputs in
+ * Arrow columns for as long as they like, where a view into wasm memory would be detached by the
+ * next memory growth and overwritten once the tensor is freed. Outputs leave as JS-owned copies.
+ */
+function toHost(t: Tensor): Tensor {
+  if (!(t instanceof WasmTensor)) return t;
+  const host = t.toTensor();
+  t.dispose();
+  return host;
 }
 
 export class KernelDispatcher {
@@ -82,7 +95,7 @@ export class KernelDispatcher {
   async run<K extends OpName>(op: K, inputs: readonly Tensor[], attrs: OpAttrs[K], backend?: Backend): Promise<DispatchResult> {
     checkOp(op, inputs, attrs);
     const chosen = backend ?? this.choose(op, inputs);
-    if (chosen !== "webgpu") return { outputs: runCpu(op, chosen, inputs, attrs), backend: chosen };
+    if (chosen !== "webgpu") return { outputs: runCpu(op, chosen, inputs, attrs).map(toHost), backend: chosen };
     const gpu = this.gpu;
     try {
       if (!gpu || gpu.lost) throw new DeviceError("WebGPU device is not available");
@@ -96,7 +109,7 @@ export class KernelDispatcher {
       if (!(err instanceof DeviceError) || backend === "webgpu" && this.gpu && !this.gpu.lost) throw err;
       this.fallBack(err.message);
       const cpu: Backend = this.availability.wasm && hasKernel(op, "wasm") ? "wasm" : "js";
-      return { outputs: runCpu(op, cpu, inputs, attrs), backend: cpu };
+      return { outputs: runCpu(op, cpu, inputs, attrs).map(toHost), backend: cpu };
     }
   }
 
