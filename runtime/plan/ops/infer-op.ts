@@ -30,6 +30,7 @@ export interface InferArgs extends AsyncArgs {
   outputs?: Record<string, string>;
   keep?: string[];
   warmUp?: boolean;
+  threads?: number;
 }
 
 export const INFER_DEFAULT_MAX_ROWS = 32;
@@ -47,6 +48,7 @@ export const inferOp = defineOp<InferArgs>({
     outputs: { type: "object", doc: "model output → column to write (default: every output, under its own name)" },
     keep: { type: "string[]", doc: "input columns to pass through (default: all; an output of the same name replaces one)" },
     warmUp: { type: "boolean", doc: "run a batch of maxRows once before data flows", default: false },
+    threads: { type: "integer", min: 1, doc: "compute threads for the model (default: all cores)" },
     ...asyncArgs,
     batch: { type: "object", doc: "micro-batching: { maxRows, maxDelayMs } (rows per model call, wait for a full call)", default: { maxRows: INFER_DEFAULT_MAX_ROWS, maxDelayMs: 10 } },
     concurrency: { type: "integer", doc: "model calls in flight at once", default: 1, min: 1 },
@@ -97,7 +99,7 @@ async function load(path: string, args: InferArgs, maxRows: number, ctx: PlanCon
   const inNode = typeof process !== "undefined" && typeof process.versions?.node === "string";
   const runtime = args.runtime ?? (inNode ? "node" : "web");
   try {
-    return await ctx.loadModel(path, { runtime, ...(args.warmUp ? { warmUp: [maxRows] } : {}) });
+    return await ctx.loadModel(path, { runtime, ...(args.threads ? { threads: args.threads } : {}), ...(args.warmUp ? { warmUp: [maxRows] } : {}) });
   } catch (cause) {
     const reason = cause instanceof ModelLoadError ? cause.reason : cause instanceof Error ? cause.message : String(cause);
     throw ctx.error(`cannot load model ${path}: ${reason}`, { arg: "model", cause });
