@@ -1,11 +1,12 @@
 /**
  * An operator whose batch work runs on the worker pool. Up to `inFlight` batches are processed
  * at once; results are emitted in input order, so downstream sees the same sequence as if the
- * work had run inline.
+ * work had run inline. A snapshot first finishes and emits every batch in flight, so no output
+ * that belongs before a barrier is left behind it.
  */
 
 import type { Batch } from "../api/stream.js";
-import { Operator, type OperatorContext } from "./operator.js";
+import { Operator, type OperatorContext, type OperatorState } from "./operator.js";
 import type { ProcessorSpec, WorkerPool } from "./worker-pool.js";
 
 export class WorkerOperator extends Operator {
@@ -29,7 +30,16 @@ export class WorkerOperator extends Operator {
     while (this.window.length >= Math.max(1, this.inFlight)) await ctx.emit(await this.window.shift()!);
   }
 
-  override async endOfInput(ctx: OperatorContext): Promise<void> {
+  private async drain(ctx: OperatorContext): Promise<void> {
     while (this.window.length) await ctx.emit(await this.window.shift()!);
+  }
+
+  override async snapshot(_checkpointId: number, ctx: OperatorContext): Promise<OperatorState> {
+    await this.drain(ctx);
+    return undefined;
+  }
+
+  override async endOfInput(ctx: OperatorContext): Promise<void> {
+    await this.drain(ctx);
   }
 }

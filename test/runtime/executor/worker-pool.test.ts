@@ -63,3 +63,21 @@ describe("worker pool", () => {
     await expect(pool.run({ module: new URL("./fixtures/no-processor.mjs", import.meta.url).href, options: null }, batch)).rejects.toThrow(/no-processor\.mjs does not export createProcessor/);
   });
 });
+
+describe("worker operator snapshots", () => {
+  it("emit every batch in flight before the snapshot returns", async () => {
+    const op = new WorkerOperator("scale", pool, { module: processor, options: { factor: 3 } }, 4);
+    const out: number[] = [];
+    const ctx = {
+      step: "scale",
+      metrics: { rowsIn: 0, rowsOut: 0, batchesIn: 0, batchesOut: 0, deadLettered: 0, busyMs: 0, latencies: [] },
+      signal: new AbortController().signal,
+      emit: async (b: import("apache-arrow").RecordBatch) => void out.push(...(b.getChild("x")!.toArray() as Float64Array)),
+      deadLetter: async () => {},
+    };
+    for (let i = 0; i < 3; i++) await op.processBatch(tableFromArrays({ x: new Float64Array([i]) }).batches[0]!, ctx);
+    expect(out).toEqual([]); // three batches in a window of four: none emitted yet
+    expect(await op.snapshot(1, ctx)).toBeUndefined();
+    expect(out).toEqual([0, 3, 6]);
+  });
+});
