@@ -1,21 +1,20 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { FetchError } from "../../../runtime/api/runtime-errors.js";
 import { HttpObjectBackend, ObjectStore, type HttpBackendOptions } from "../../../runtime/objects/index.js";
+import { startHttpTestServer, type HttpTestServer } from "../../helpers/http-test-server.js";
 
 const body = Uint8Array.from({ length: 1000 }, (_, i) => i % 251);
-let server: Server;
+let server: HttpTestServer;
 let base: string;
-const hits = new Map<string, number>();
+let hits: Map<string, number>;
 let inFlight = 0;
 let peakInFlight = 0;
-const hanging: ServerResponse[] = [];
 
 function route(req: IncomingMessage, res: ServerResponse): void {
   const path = req.url ?? "/";
-  const n = (hits.get(path) ?? 0) + 1;
-  hits.set(path, n);
+  const n = hits.get(path)!;
   switch (path) {
     case "/data": {
       const m = /^bytes=(\d+)-(\d*)$/.exec(req.headers.range ?? "");
@@ -36,12 +35,12 @@ function route(req: IncomingMessage, res: ServerResponse): void {
     case "/always-503":
       return void res.writeHead(503).end();
     case "/hang":
-      hanging.push(res); // never answers
+      server.hanging.push(res); // never answers
       return;
     case "/stall-body":
       res.writeHead(200, { "content-length": 100 });
       res.write(body.subarray(0, 10));
-      hanging.push(res);
+      server.hanging.push(res);
       return;
     case "/big-declared":
       return void res.writeHead(200, { "content-length": 5000 }).end(new Uint8Array(5000));
@@ -65,15 +64,12 @@ function route(req: IncomingMessage, res: ServerResponse): void {
 }
 
 beforeAll(async () => {
-  server = createServer(route);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startHttpTestServer(route);
+  ({ base, hits } = server);
 });
 
 afterAll(async () => {
-  hanging.forEach((r) => r.destroy());
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await server.close();
 });
 
 beforeEach(() => hits.clear());

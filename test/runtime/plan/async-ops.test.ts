@@ -1,6 +1,5 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Field, Int32, Utf8, vectorFromArray } from "apache-arrow";
@@ -11,37 +10,33 @@ import { AsyncInvokeError, failItem } from "../../../runtime/async/index.js";
 import { ObjectStore } from "../../../runtime/objects/index.js";
 import { fetchOp, mapBatchesOp, udfOp, type UdfRow } from "../../../runtime/plan/ops/async-ops.js";
 import { encodedImages, objectRefColumn, recordBatchFromColumns, type ExtensionColumn } from "../../../runtime/types/index.js";
+import { startHttpTestServer, type HttpTestServer } from "../../helpers/http-test-server.js";
 import { planTransform, runOperator } from "../../helpers/plan-step.js";
 
 const PNG = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3);
 
-let server: Server;
+let server: HttpTestServer;
 let base: string;
-const hits = new Map<string, number>();
-const hanging: ServerResponse[] = [];
+let hits: Map<string, number>;
 
 function route(req: IncomingMessage, res: ServerResponse): void {
   const path = req.url ?? "/";
-  hits.set(path, (hits.get(path) ?? 0) + 1);
   const ok = /^\/ok\/(\w+)$/.exec(path);
   if (ok) return void res.writeHead(200).end(`body-${ok[1]}`);
   if (path === "/missing") return void res.writeHead(404).end("not here");
-  if (path === "/slow") return void hanging.push(res); // never answers within the timeout
+  if (path === "/slow") return void server.hanging.push(res); // never answers within the timeout
   if (path === "/flaky") return void (hits.get(path) === 1 ? res.writeHead(503).end() : res.writeHead(200).end("recovered"));
   if (path === "/png") return void res.writeHead(200).end(PNG);
   res.writeHead(500).end();
 }
 
 beforeAll(async () => {
-  server = createServer(route);
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server = await startHttpTestServer(route);
+  ({ base, hits } = server);
 });
 
 afterAll(async () => {
-  for (const res of hanging) res.destroy();
-  server.closeAllConnections();
-  await new Promise<void>((r) => server.close(() => r()));
+  await server.close();
 });
 
 function col(name: string, values: readonly (string | null)[]): ExtensionColumn {
