@@ -5,6 +5,7 @@
  */
 
 import { SluiceError } from "../../kernels/errors.js";
+import type { DeadLetter } from "../api/dead-letter.js";
 import type { Json } from "../api/stream.js";
 
 /** A call ran past `timeoutMs`; its signal was aborted with this error. Retriable. */
@@ -71,4 +72,12 @@ export function describeError(error: unknown): { name: string; message: string }
 function firstLine(s: string): string {
   const i = s.indexOf("\n");
   return i < 0 ? s : `${s.slice(0, i)} …`;
+}
+
+/** The dead letter of an item that failed for good: the reason says how many attempts it took. */
+export function deadLetterFor(step: string, key: Json, attempts: number, error: unknown, input?: Json): DeadLetter {
+  const { name, message } = describeError(error);
+  const letter: DeadLetter = { step, key, reason: attempts > 1 ? `after ${attempts} attempts: ${message}` : message, error: name, at: new Date().toISOString() };
+  if (input !== undefined) letter.input = input;
+  return letter;
 }

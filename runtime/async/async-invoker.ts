@@ -17,38 +17,21 @@
  *   succeeded, emitted without a call) and never mixed up with new input's order.
  */
 
-import type { DeadLetter } from "../api/dead-letter.js";
 import type { Json } from "../api/stream.js";
-import { resolveAsyncConfig, type AsyncConfig, type AsyncConfigInput } from "./async-config.js";
-import { AsyncContractError, AsyncInvokeError, AsyncStateError, InvokerClosedError, describeError, isRetriable } from "./async-errors.js";
+import { resolveAsyncConfig, type AsyncConfig } from "./async-config.js";
+import { AsyncContractError, AsyncInvokeError, AsyncStateError, InvokerClosedError, deadLetterFor, isRetriable } from "./async-errors.js";
 import { AsyncMetrics, type AsyncMetricsSnapshot } from "./async-metrics.js";
-import { ItemFailure, type AsyncItem, type AsyncResult, type Codec, type InvokeFn, type PendingRequest } from "./async-types.js";
+import { ItemFailure, type AsyncItem, type AsyncResult, type InvokeFn, type PendingRequest } from "./async-types.js";
 import { startCall, type CallOutcome, type CallSite, type RunningCall } from "./call-runner.js";
 import { backoffDelay, type RandomSource } from "./backoff.js";
 import { systemClock, type Clock, type TimerHandle } from "./clock.js";
 import { MicroBatchQueue } from "./micro-batch-queue.js";
-import { parsePendingRequests } from "./pending-requests.js";
+import { decodePending, encodePending, parsePendingRequests, type PendingCodecs } from "./pending-requests.js";
 import { ResultQueue } from "./result-queue.js";
 import { Waiters } from "./waiters.js";
+import type { AsyncInvokerOptions } from "./invoker-options.js";
 
-interface InvokerOptionsBase<In, Out> {
-  /** The pipeline step, for errors, dead letters and metrics. */
-  step: string;
-  fn: InvokeFn<In, Out>;
-  /** Validated with `resolveAsyncConfig` (defaults filled); a bad one throws `PlanError`. */
-  config?: AsyncConfigInput;
-  clock?: Clock;
-  /** Jitter source, uniform in [0, 1). */
-  random?: RandomSource;
-  /** With it, items that succeeded but were not yet taken keep their output across a restore. */
-  outputCodec?: Codec<Out>;
-  /** A small JSON excerpt of an input for its dead letter (no large binaries). */
-  deadLetterInput?: (value: In) => Json | undefined;
-}
-
-/** Options; an input codec is required unless the input type is already JSON. */
-export type AsyncInvokerOptions<In, Out> = InvokerOptionsBase<In, Out> &
-  ([In] extends [Json] ? { inputCodec?: Codec<In> } : { inputCodec: Codec<In> });
+export type { AsyncInvokerOptions } from "./invoker-options.js";
 
 export type InvokerState = "open" | "failed" | "closed";
 
@@ -82,8 +65,7 @@ export class AsyncInvoker<In, Out> {
   private readonly fn: InvokeFn<In, Out>;
   private readonly clock: Clock;
   private readonly random: RandomSource;
-  private readonly inputCodec: Codec<In> | undefined;
-  private readonly outputCodec: Codec<Out> | undefined;
+  private readonly codecs: PendingCodecs<In, Out>;
   private readonly deadLetterInput: ((value: In) => Json | undefined) | undefined;
   private readonly stats = new AsyncMetrics();
 
@@ -115,8 +97,7 @@ export class AsyncInvoker<In, Out> {
     this.fn = options.fn;
     this.clock = options.clock ?? systemClock;
     this.random = options.random ?? Math.random;
-    this.inputCodec = options.inputCodec;
-    this.outputCodec = options.outputCodec;
+    this.codecs = { input: options.inputCodec, output: options.outputCodec };
     this.deadLetterInput = options.deadLetterInput;
     this.queue = new MicroBatchQueue(this.config.batch);
     this.callSite = {
@@ -246,17 +227,7 @@ export class AsyncInvoker<In, Out> {
   /** The items not yet taken, queued and in flight alike, as JSON. Synchronous, in any state. */
   snapshot(): PendingRequest[] {
     const pending: PendingRequest[] = [];
-    for (const e of this.entries.values()) {
-      const done = e.result?.kind === "ok" ? e.result : undefined;
-      pending.push({
-        seq: e.seq,
-        key: e.key,
-        bytes: e.bytes,
-        attempts: e.attempts,
-        input: this.inputCodec ? this.inputCodec.encode(e.value) : (e.value as Json),
-        output: done && this.outputCodec ? { value: this.outputCodec.encode(done.output) } : null,
-      });
-    }
+    for (const e of this.entries.values()) pending.push(encodePending(e, e.result?.kind === "ok" ? e.result : undefined, this.codecs));
     return pending;
   }
 
@@ -274,10 +245,11 @@ export class AsyncInvoker<In, Out> {
     const requests = parsePendingRequests(this.step, pending).sort((a, b) => a.seq - b.seq);
     const now = this.clock.now();
     for (const r of requests) {
+      const decoded = decodePending(this.step, r, this.codecs);
       const entry: Entry<In, Out> = {
         seq: r.seq,
         key: r.key,
-        value: this.decode(r, "input", () => (this.inputCodec ? this.inputCodec.decode(r.input) : (r.input as In))),
+        value: decoded.value,
         bytes: r.bytes,
         attempts: r.attempts,
         phase: "queued",
@@ -285,10 +257,8 @@ export class AsyncInvoker<In, Out> {
         queuedAt: now,
         result: undefined,
       };
-      if (r.output && this.outputCodec) {
-        const codec = this.outputCodec;
-        const value = r.output.value;
-        entry.result = { seq: entry.seq, key: entry.key, input: entry.value, kind: "ok", output: this.decode(r, "output", () => codec.decode(value)) };
+      if (decoded.output) {
+        entry.result = { seq: entry.seq, key: entry.key, input: entry.value, kind: "ok", output: decoded.output.value };
         entry.phase = "settled";
         this.entries.set(entry.seq, entry);
         this.results.restoredSettled(entry);
@@ -324,15 +294,6 @@ export class AsyncInvoker<In, Out> {
   }
 
   // --- internals ---
-
-  private decode<T>(r: PendingRequest, what: string, decode: () => T): T {
-    try {
-      return decode();
-    } catch (error) {
-      const detail = `cannot restore pending request seq ${r.seq} (key ${JSON.stringify(r.key)}): its ${what} does not decode: ${describeError(error).message}`;
-      throw new AsyncStateError(this.step, detail);
-    }
-  }
 
   private refusal(): Error | undefined {
     if (this.currentState === "failed") return this.failure;
@@ -491,16 +452,7 @@ export class AsyncInvoker<In, Out> {
         return;
       case "dead-letter": {
         this.stats.deadLettered++;
-        const { name, message } = describeError(error);
-        const letter: DeadLetter = {
-          step: this.step,
-          key: e.key,
-          reason: e.attempts > 1 ? `after ${e.attempts} attempts: ${message}` : message,
-          error: name,
-          at: new Date().toISOString(),
-        };
-        const input = this.deadLetterInput?.(e.value);
-        if (input !== undefined) letter.input = input;
+        const letter = deadLetterFor(this.step, e.key, e.attempts, error, this.deadLetterInput?.(e.value));
         this.settle(e, { seq: e.seq, key: e.key, input: e.value, kind: "dead-letter", letter });
         return;
       }

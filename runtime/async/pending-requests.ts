@@ -1,11 +1,54 @@
 /**
- * Checks what `restore` is given: it comes from a checkpoint file, which may be corrupt, foreign,
- * or from another version, so every field is verified and a bad one is named, never guessed at.
+ * Pending requests in and out of a checkpoint: encoding an accepted item (and its output, when it
+ * already succeeded) through the invoker's codecs, and checking what `restore` is given — it
+ * comes from a checkpoint file, which may be corrupt, foreign, or from another version, so every
+ * field is verified and a bad one is named, never guessed at.
  */
 
 import type { Json } from "../api/stream.js";
-import { AsyncStateError } from "./async-errors.js";
-import type { PendingRequest } from "./async-types.js";
+import { AsyncStateError, describeError } from "./async-errors.js";
+import type { Codec, PendingRequest } from "./async-types.js";
+
+/** The invoker's codecs; without one, values are JSON already. */
+export interface PendingCodecs<In, Out> {
+  input: Codec<In> | undefined;
+  output: Codec<Out> | undefined;
+}
+
+/** One accepted item as stored in a checkpoint; `done` holds its output when it already succeeded. */
+export function encodePending<In, Out>(
+  item: { seq: number; key: Json; bytes: number; attempts: number; value: In },
+  done: { output: Out } | undefined,
+  codecs: PendingCodecs<In, Out>,
+): PendingRequest {
+  return {
+    seq: item.seq,
+    key: item.key,
+    bytes: item.bytes,
+    attempts: item.attempts,
+    input: codecs.input ? codecs.input.encode(item.value) : (item.value as Json),
+    output: done && codecs.output ? { value: codecs.output.encode(done.output) } : null,
+  };
+}
+
+/**
+ * A checked pending request's input (and output, when stored and an output codec exists) back as
+ * values. @throws AsyncStateError naming the request when a value does not decode.
+ */
+export function decodePending<In, Out>(step: string, r: PendingRequest, codecs: PendingCodecs<In, Out>): { value: In; output?: { value: Out } } {
+  const decode = <T>(what: string, fn: () => T): T => {
+    try {
+      return fn();
+    } catch (error) {
+      throw new AsyncStateError(step, `cannot restore pending request seq ${r.seq} (key ${JSON.stringify(r.key)}): its ${what} does not decode: ${describeError(error).message}`);
+    }
+  };
+  const value = decode("input", () => (codecs.input ? codecs.input.decode(r.input) : (r.input as In)));
+  const out = codecs.output;
+  if (!r.output || !out) return { value };
+  const stored = r.output.value;
+  return { value, output: { value: decode("output", () => out.decode(stored)) } };
+}
 
 /** @throws AsyncStateError naming the first malformed entry and field. */
 export function parsePendingRequests(step: string, value: unknown): PendingRequest[] {

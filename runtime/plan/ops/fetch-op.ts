@@ -10,7 +10,7 @@
  * retries are the invoker's, which re-queues only the objects that failed.
  */
 
-import { Binary, DataType, Field, type Schema } from "apache-arrow";
+import { Binary, DataType, Field } from "apache-arrow";
 import { isAbsolute } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { InvokeFn } from "../../async/async-types.js";
