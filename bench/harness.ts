@@ -4,6 +4,7 @@
  */
 
 import { performance } from "node:perf_hooks";
+import { quantile } from "../runtime/api/quantile.js";
 
 export interface MeasureOptions {
   /** Untimed runs first (JIT, caches, pipeline compilation). Default 3. */
@@ -25,12 +26,7 @@ export interface Sample {
   runs: number;
 }
 
-export function quantile(sorted: readonly number[], q: number): number {
-  if (sorted.length === 0) return NaN;
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
-  return sorted[lo]! + (sorted[hi]! - sorted[lo]!) * (pos - lo);
-}
+export { quantile };
 
 export function summarize(times: readonly number[]): Sample {
   const s = [...times].sort((a, b) => a - b);

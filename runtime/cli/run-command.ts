@@ -15,7 +15,7 @@ import { registerAllOps } from "../plan/register-all-ops.js";
 import { runPlan } from "../plan/run-plan.js";
 import { readSpecFile } from "../plan/spec-file.js";
 import { parseArgs } from "./args.js";
-import { progressPrinter, quantile, summaryTable } from "./run-report.js";
+import { progressPrinter, sampleQuantile, summaryTable } from "./run-report.js";
 import { formatTable } from "./table.js";
 
 function onePositional(usage: string, positional: readonly string[]): string {
@@ -43,7 +43,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   console.log(summaryTable(plan, result));
   const json = a.values.get("json");
   if (json) {
-    const steps = result.steps.map(({ step, region, metrics: m }) => ({ step, region, rowsIn: m.rowsIn, rowsOut: m.rowsOut, deadLettered: m.deadLettered, busyMs: m.busyMs, p50Ms: quantile(m.latencies, 0.5), p99Ms: quantile(m.latencies, 0.99), backend: m.backend ?? null }));
+    const steps = result.steps.map(({ step, region, metrics: m }) => ({ step, region, rowsIn: m.rowsIn, rowsOut: m.rowsOut, deadLettered: m.deadLettered, busyMs: m.busyMs, p50Ms: sampleQuantile(m.latencies, 0.5), p99Ms: sampleQuantile(m.latencies, 0.99), backend: m.backend ?? null }));
     writeFileSync(json, JSON.stringify({ pipeline: logical.name, wallMs: result.wallMs, sourceRows: result.sourceRows, rowsOut: result.rowsOut, deadLettered: result.deadLettered, deadLetterPath: result.deadLetterPath ?? null, steps, channels: result.channels }, null, 2));
   }
   return 0;

@@ -6,13 +6,12 @@
 
 import type { PhysicalPlan } from "../plan/physical-plan.js";
 import type { RunProgress, RunResult } from "../plan/run-plan.js";
+import { quantile } from "../api/quantile.js";
 import { formatTable, ms } from "./table.js";
 
-/** The q-quantile of a sample (nearest rank). */
-export function quantile(xs: readonly number[], q: number): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+/** The q-quantile of an unsorted sample (batch latencies). */
+export function sampleQuantile(xs: readonly number[], q: number): number {
+  return quantile([...xs].sort((a, b) => a - b), q);
 }
 
 /** One line: `read 1200 │ preprocess 1180 (95/s) │ ═ 4/4 waited 2.1 s ═ │ infer 1100 (90/s) │ dead 3`. */
@@ -58,7 +57,7 @@ export function summaryTable(plan: PhysicalPlan, r: RunResult): string {
     const s = fusedOf.get(step);
     const name = s && s.fused.length > 1 ? s.fused.join("+") : step;
     const out = s ? m.rowsOut : m.rowsIn;
-    return [name, region, m.rowsIn, out, m.deadLettered, m.rowsIn / wallS, ms(quantile(m.latencies, 0.5)), ms(quantile(m.latencies, 0.99)), m.backend ?? s?.planned.backend ?? "—"];
+    return [name, region, m.rowsIn, out, m.deadLettered, m.rowsIn / wallS, ms(sampleQuantile(m.latencies, 0.5)), ms(sampleQuantile(m.latencies, 0.99)), m.backend ?? s?.planned.backend ?? "—"];
   });
   const lines = [formatTable(rows, { columns: ["operator", "region", "rows in", "rows out", "dead-lettered", "rows/s", "p50 batch", "p99 batch", "backend"], digits: 1 })];
   for (const c of r.channels) lines.push(`  channel ${c.name}: ${c.stats.batches} batches, producers waited ${ms(c.stats.blockedMs)} (backpressure)`);

@@ -1,7 +1,6 @@
 /** In-memory Source, Sink and dead-letter writer for executor tests. */
 
 import { makeTable, tableFromArrays, type RecordBatch, type Schema } from "apache-arrow";
-import type { DeadLetter, DeadLetterWriter } from "../../runtime/api/dead-letter.js";
 import type { Sink, SinkCommittable } from "../../runtime/api/sink.js";
 import type { PositionedBatch, Source, SourcePosition, SourceReadOptions } from "../../runtime/api/source.js";
 
@@ -64,15 +63,5 @@ export class MemorySink implements Sink {
   }
 }
 
-export class MemoryDeadLetters implements DeadLetterWriter {
-  readonly letters: DeadLetter[] = [];
-  async write(l: readonly DeadLetter[]): Promise<void> {
-    this.letters.push(...l);
-  }
-  get count(): number {
-    return this.letters.length;
-  }
-  async finish(): Promise<void> {}
-}
-
+export { MemoryDeadLetters } from "../../runtime/executor/in-memory-outputs.js";
 export { makeTable };
