@@ -60,10 +60,8 @@ export function explainPlan(p: PhysicalPlan): string {
   lines.push(formatTable(rows, { columns: ["region", "operator", "does", "backend", "parallel", "emits"] }));
   const fusedCount = p.regions.reduce((n, r) => n + r.steps.reduce((m, s) => m + s.fused.length - 1, 0), 0);
   if (fusedCount) lines.push("", `${fusedCount} step${fusedCount === 1 ? "" : "s"} fused into the operator before ${fusedCount === 1 ? "it" : "them"} (shown as a + b)`);
-  const long = [p.source, ...p.regions.flatMap((r) => r.steps)].some((s) => "fused" in s ? s.planned.detail.length > 72 : false);
-  if (long) {
-    lines.push("");
-    for (const r of p.regions) for (const s of r.steps) if (s.planned.detail.length > 72) lines.push(`${s.step.name}: ${s.planned.detail}`);
-  }
+  // Details clipped in the table are printed whole underneath.
+  const clipped = p.regions.flatMap((r) => r.steps).filter((s) => s.planned.detail.length > 72);
+  if (clipped.length) lines.push("", ...clipped.map((s) => `${s.step.name}: ${s.planned.detail}`));
   return lines.join("\n");
 }
