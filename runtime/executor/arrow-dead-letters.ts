@@ -26,15 +26,7 @@ export class ArrowDeadLetters implements DeadLetterWriter {
 
   /** The letters as an Arrow table (also what `finish` writes). */
   toTable(): Table {
-    const col = (f: (l: DeadLetter) => string | null) => vectorFromArray(this.letters.map(f), new Utf8());
-    return new Table({
-      step: col((l) => l.step),
-      key: col((l) => JSON.stringify(l.key)),
-      reason: col((l) => l.reason),
-      error: col((l) => l.error),
-      at: col((l) => l.at),
-      input: col((l) => (l.input === undefined ? null : JSON.stringify(l.input))),
-    });
+    return deadLetterTable(this.letters);
   }
 
   /** Writes and publishes the file; with no dead letters, no file is created. */
@@ -54,4 +46,17 @@ export class ArrowDeadLetters implements DeadLetterWriter {
       throw new ConnectorError(`dead-letter output ${this.path}: ${(err as Error).message}`, { cause: err });
     }
   }
+}
+
+/** Dead letters as an Arrow table: columns step, key, reason, error, at, input (key and input as JSON text). */
+export function deadLetterTable(letters: readonly DeadLetter[]): Table {
+  const col = (f: (l: DeadLetter) => string | null) => vectorFromArray(letters.map(f), new Utf8());
+  return new Table({
+    step: col((l) => l.step),
+    key: col((l) => JSON.stringify(l.key)),
+    reason: col((l) => l.reason),
+    error: col((l) => l.error),
+    at: col((l) => l.at),
+    input: col((l) => (l.input === undefined ? null : JSON.stringify(l.input))),
+  });
 }

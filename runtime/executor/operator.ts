@@ -37,6 +37,14 @@ export interface OperatorContext {
   readonly metrics: OperatorMetrics;
   /** Aborted when the job is cancelled or failed. */
   readonly signal: AbortSignal;
+  /**
+   * With unaligned checkpoints: a promise that resolves when a barrier is waiting to get in, so
+   * an operator blocked on room (a full async queue) can return and let it through, keeping what
+   * it accepted as state. Undefined when barriers never interrupt (aligned, or no checkpoints).
+   */
+  interruptForBarrier?(): Promise<void> | undefined;
+  /** Checkpoints are unaligned: a snapshot stores work in flight instead of finishing it. */
+  readonly unalignedCheckpoints?: boolean;
 }
 
 /** An operator's contribution to a checkpoint; undefined for stateless operators. */
@@ -57,7 +65,10 @@ export abstract class Operator {
   /** Transforms one batch, emitting zero or more batches through `ctx.emit`. */
   abstract processBatch(batch: Batch, ctx: OperatorContext): Promise<void> | void;
 
-  /** A checkpoint barrier reached this operator: return the state to store. Default: none. */
+  /**
+   * A checkpoint barrier reached this operator: return the state to store. Default: none.
+   * Barriers arrive between batches; output emitted here (a drain) still belongs before it.
+   */
   snapshot(_checkpointId: number, _ctx: OperatorContext): Promise<OperatorState> | OperatorState {
     return undefined;
   }

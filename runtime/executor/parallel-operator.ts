@@ -5,17 +5,24 @@
  * libuv's pool, WASM in workers, GPU and model calls); pure JS work gains nothing and should stay
  * at parallelism 1.
  *
- * On `snapshot` (and at end of input) every batch in flight is finished and emitted first, so a
- * barrier never overtakes output that belongs before it.
+ * On an aligned `snapshot` (and at end of input) every batch in flight is finished and emitted
+ * first, so a barrier never overtakes output that belongs before it. An unaligned barrier does
+ * not wait: it overtakes the batches in flight, which are stored as channel state (Arrow IPC)
+ * and processed again on restore; their outputs, emitted after the barrier, belong to the next
+ * checkpoint, so nothing is lost or doubled.
  */
 
 import type { DeadLetter } from "../api/dead-letter.js";
-import type { Batch } from "../api/stream.js";
+import type { Batch, Json } from "../api/stream.js";
+import { SluiceError } from "../../kernels/errors.js";
+import { decodeBatch, encodeBatch } from "../operators/row-ranges.js";
 import { Operator, type OperatorContext, type OperatorState } from "./operator.js";
 
 interface Slot {
+  input: Batch;
   done: Promise<void>;
   out: Batch[];
+  letters: DeadLetter[];
   op: Operator;
 }
 
@@ -24,6 +31,8 @@ export class ParallelOperator extends Operator {
   private readonly idle: Operator[];
   private readonly inFlight: Slot[] = [];
   private failure: unknown;
+  /** Restored channel state: batches to process before new input. */
+  private replay: Batch[] = [];
 
   /** `copies` fresh operators of one step (from its planned `create()`). */
   constructor(private readonly copies: readonly Operator[]) {
@@ -37,7 +46,7 @@ export class ParallelOperator extends Operator {
     for (const op of this.copies) await op.open(this.copyContext(ctx, []));
   }
 
-  private copyContext(ctx: OperatorContext, out: Batch[]): OperatorContext {
+  private copyContext(ctx: OperatorContext, out: Batch[], letters?: DeadLetter[]): OperatorContext {
     return {
       step: ctx.step,
       metrics: ctx.metrics,
@@ -46,20 +55,28 @@ export class ParallelOperator extends Operator {
       emit: async (b) => {
         out.push(b);
       },
-      deadLetter: (letters: readonly DeadLetter[]) => ctx.deadLetter(letters),
+      // Held back with the output: a batch an unaligned barrier overtakes is processed again on
+      // restore, so none of its effects may land before the barrier.
+      deadLetter: letters ? async (l: readonly DeadLetter[]) => void letters.push(...l) : (l: readonly DeadLetter[]) => ctx.deadLetter(l),
     };
   }
 
   async processBatch(batch: Batch, ctx: OperatorContext): Promise<void> {
+    if (this.replay.length > 0) for (const b of this.replay.splice(0)) await this.start(b, ctx);
+    await this.start(batch, ctx);
+  }
+
+  private async start(batch: Batch, ctx: OperatorContext): Promise<void> {
     if (this.idle.length === 0) await this.emitOldest(ctx);
     const op = this.idle.pop()!;
     const out: Batch[] = [];
+    const letters: DeadLetter[] = [];
     const done = Promise.resolve()
-      .then(() => op.processBatch(batch, this.copyContext(ctx, out)))
+      .then(() => op.processBatch(batch, this.copyContext(ctx, out, letters)))
       .catch((err: unknown) => {
         this.failure ??= err;
       });
-    this.inFlight.push({ done, out, op });
+    this.inFlight.push({ input: batch, done, out, letters, op });
   }
 
   private async emitOldest(ctx: OperatorContext): Promise<void> {
@@ -67,6 +84,7 @@ export class ParallelOperator extends Operator {
     await slot.done;
     this.idle.push(slot.op);
     if (this.failure !== undefined) throw this.failure;
+    if (slot.letters.length > 0) await ctx.deadLetter(slot.letters);
     for (const b of slot.out) await ctx.emit(b);
   }
 
@@ -74,12 +92,25 @@ export class ParallelOperator extends Operator {
     while (this.inFlight.length) await this.emitOldest(ctx);
   }
 
-  override async snapshot(checkpointId: number, ctx: OperatorContext): Promise<OperatorState> {
-    await this.drain(ctx);
-    return undefined;
+  override async snapshot(_checkpointId: number, ctx: OperatorContext): Promise<OperatorState> {
+    if (!ctx.unalignedCheckpoints) {
+      await this.drain(ctx);
+      return undefined;
+    }
+    const overtaken = [...this.replay, ...this.inFlight.map((s) => s.input)];
+    return overtaken.length === 0 ? undefined : { inFlight: overtaken.map(encodeBatch) };
+  }
+
+  override restore(state: OperatorState): void {
+    const list = state !== null && typeof state === "object" && !Array.isArray(state) ? state["inFlight"] : undefined;
+    if (!Array.isArray(list) || !list.every((b): b is string => typeof b === "string")) {
+      throw new SluiceError(`step '${this.step}': not a parallel-operator snapshot (expected { inFlight: [base64 Arrow IPC] })`, { step: this.step });
+    }
+    this.replay = list.map((b: Json) => decodeBatch(b as string));
   }
 
   override async endOfInput(ctx: OperatorContext): Promise<void> {
+    for (const b of this.replay.splice(0)) await this.start(b, ctx);
     await this.drain(ctx);
     for (const op of this.copies) {
       const out: Batch[] = [];

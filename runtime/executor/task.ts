@@ -10,8 +10,9 @@ import type { Sink, SinkOpenContext } from "../api/sink.js";
 import type { Source, SourcePosition } from "../api/source.js";
 import type { Batch, Schema, StreamEvent } from "../api/stream.js";
 import { SluiceError } from "../../kernels/errors.js";
+import type { BarrierControl, BarrierRequest } from "./barrier-control.js";
 import type { Channel } from "./channel.js";
-import { newMetrics, type Operator, type OperatorContext, type OperatorMetrics } from "./operator.js";
+import { newMetrics, type Operator, type OperatorContext, type OperatorMetrics, type OperatorState } from "./operator.js";
 
 export type TaskInput =
   | { kind: "source"; source: Source; from?: SourcePosition; batchRows: number; step: string }
@@ -26,6 +27,10 @@ export interface TaskSpec {
   input: TaskInput;
   operators: readonly Operator[];
   output: TaskOutput;
+  /** Checkpointing: the region's coordinator. Barriers are injected at a source input. */
+  barriers?: BarrierControl;
+  /** Operator states (by step) to restore after `open`, before the first batch. */
+  restore?: Readonly<Record<string, OperatorState>>;
 }
 
 export interface TaskHooks {
@@ -83,6 +88,8 @@ export class Task {
           metrics.deadLettered += letters.length;
           await hooks.deadLetter(letters);
         },
+        interruptForBarrier: () => this.unalignedBarrier(),
+        unalignedCheckpoints: spec.barriers?.unaligned ?? false,
       };
       this.contexts[i] = ctx;
       downstream = async (b) => this.process(i, b);
@@ -146,13 +153,19 @@ export class Task {
       }
       this.sinkWrite = (b) => output.sink.write(b);
     }
-    if (input.kind === "source") {
+    for (const [step, state] of Object.entries(this.spec.restore ?? {})) {
+      const op = operators.find((o) => o.step === step);
+      if (!op) throw new SluiceError(`checkpoint holds state for step '${step}', which this task does not run`, { step });
       try {
-        for await (const { batch, position } of input.source.read(input.from, { batchRows: input.batchRows, signal: this.hooks.signal })) {
-          if (this.hooks.signal.aborted) break;
-          this.hooks.onSourceProgress?.(batch.numRows, position);
-          await this.head(batch);
-        }
+        await op.restore(state);
+      } catch (err) {
+        throw atStep(step, err);
+      }
+    }
+    if (input.kind === "source") {
+      this.position = input.from;
+      try {
+        await this.readSource(input);
       } catch (err) {
         throw err instanceof SluiceError && err.step ? err : atStep(input.step, err);
       }
@@ -174,6 +187,7 @@ export class Task {
         throw atStep(op.step, err);
       }
     }
+    if (this.spec.barriers) await this.barrier(await this.spec.barriers.finalBarrier(), true);
     if (output.kind === "channel") await output.channel.send({ kind: "end" });
     else {
       try {
@@ -182,6 +196,74 @@ export class Task {
         throw atStep(output.step, err);
       }
     }
+  }
+
+  private position: SourcePosition | undefined;
+  private rowsRead = 0;
+
+  /**
+   * Pulls batches from the source; a requested barrier is injected between two batches, also
+   * while the source is waiting for input (a region log waiting for its upstream's commit).
+   */
+  private async readSource(input: Extract<TaskInput, { kind: "source" }>): Promise<void> {
+    const barriers = this.spec.barriers;
+    const it = input.source.read(input.from, { batchRows: input.batchRows, signal: this.hooks.signal })[Symbol.asyncIterator]();
+    try {
+      for (;;) {
+        const next = it.next();
+        if (barriers) {
+          // The barrier goes first when both are ready; `next` stays pending across barriers.
+          next.catch(() => {});
+          for (;;) {
+            const won = await Promise.race([barriers.requested().then(() => "barrier" as const), next.then(() => "batch" as const)]);
+            if (won === "batch") break;
+            await this.barrier(barriers.pending()!, false);
+          }
+        }
+        const r = await next;
+        if (r.done || this.hooks.signal.aborted) break;
+        const { batch, position } = r.value;
+        this.position = position;
+        this.rowsRead += batch.numRows;
+        this.hooks.onSourceProgress?.(batch.numRows, position);
+        await this.head(batch);
+      }
+    } finally {
+      await it.return?.();
+    }
+  }
+
+  /** Resolves when an unaligned barrier waits to be injected (see OperatorContext). */
+  private unalignedBarrier(): Promise<void> | undefined {
+    const b = this.spec.barriers;
+    return b?.unaligned ? b.requested() : undefined;
+  }
+
+  /** Snapshots every operator in chain order, seals the output and hands the snapshot over. */
+  private async barrier(req: BarrierRequest, final: boolean): Promise<void> {
+    const injectedAt = performance.now();
+    const operators: Record<string, OperatorState> = {};
+    for (const [i, op] of this.spec.operators.entries()) {
+      let state: OperatorState;
+      try {
+        state = await op.snapshot(req.checkpointId, this.contexts[i]!);
+      } catch (err) {
+        throw atStep(op.step, err);
+      }
+      if (state !== undefined) operators[op.step] = state;
+    }
+    const out = this.spec.output;
+    let committable = null;
+    if (out.kind === "sink") {
+      try {
+        committable = await out.sink.prepareCommit(req.checkpointId);
+      } catch (err) {
+        throw atStep(out.step, err);
+      }
+    } else {
+      await out.channel.send({ kind: "barrier", checkpointId: req.checkpointId, unaligned: req.unaligned });
+    }
+    await this.spec.barriers!.taken({ checkpointId: req.checkpointId, position: this.position, operators, committable, rowsRead: this.rowsRead, final, injectedAt });
   }
 
   /** Closes operators and the sink (without committing, if not finished). Never throws. */

@@ -186,7 +186,14 @@ export class AsyncRowOperator<Out> extends Operator {
         else await ctx.deadLetter(next.letters);
       }
       if (this.heldRows <= maxHeld) return;
-      await this.invoker.whenReady();
+      // An unaligned barrier does not wait for room: what was accepted is in the snapshot.
+      const interrupt = maxHeld > 0 ? ctx.interruptForBarrier?.() : undefined;
+      if (interrupt === undefined) await this.invoker.whenReady();
+      else {
+        const ready = this.invoker.whenReady();
+        ready.catch(ignore);
+        if ((await Promise.race([ready.then(() => false), interrupt.then(() => true)])) === true) return;
+      }
     }
   }
 

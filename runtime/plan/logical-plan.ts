@@ -62,8 +62,18 @@ export interface PlanOptions {
   deadLetters?: DeadLetterSpec;
   /** Default kernel backend for every step (a step's own `backend` wins). */
   backend?: "auto" | "js" | "wasm" | "webgpu";
-  /** Checkpointing; planned for, executed by the checkpoint issue. */
-  checkpoint?: { interval?: string | number; dir?: string; mode?: "aligned" | "unaligned" };
+  /** Checkpointing (see checkpoint-config.ts for defaults). */
+  checkpoint?: {
+    interval?: string | number;
+    dir?: string;
+    mode?: "aligned" | "unaligned";
+    /** A barrier that does not get through in this long fails its region. */
+    timeout?: string | number;
+    /** Checkpoints kept per region. */
+    keep?: number;
+    /** Restarts of one region before the run fails. */
+    restarts?: number;
+  };
 }
 
 export interface LogicalPlan {

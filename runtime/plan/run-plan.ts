@@ -15,7 +15,9 @@ import { JsonlDeadLetters } from "../executor/jsonl-dead-letters.js";
 import type { Operator, OperatorMetrics } from "../executor/operator.js";
 import { ParallelOperator } from "../executor/parallel-operator.js";
 import type { TaskSpec } from "../executor/task.js";
+import { checkpointConfig } from "./checkpoint-config.js";
 import type { PhysicalPlan, PhysicalStep } from "./physical-plan.js";
+import { runCheckpointed, type RegionCheckpointReport } from "./run-checkpointed.js";
 
 export interface StepProgress {
   /** Operator name (the first of its fused steps). */
@@ -39,6 +41,10 @@ export interface RunOptions {
   progressMs?: number;
   /** Identifies the run's staging files. Default: the pipeline name. */
   jobId?: string;
+  /** Checkpointed runs: where recovery notices go (skipped checkpoints, region restarts). Default console.warn. */
+  warn?(message: string): void;
+  /** Wraps each operator as it is created (failure injection for tests and chaos runs). */
+  wrapOperator?(op: Operator): Operator;
 }
 
 export interface RunResult {
@@ -53,6 +59,10 @@ export interface RunResult {
   deadLetterPath?: string;
   /** In-memory outputs when the plan has no sink (DataFrame `collect`). */
   collected?: { table: Table; deadLetters: DeadLetter[] };
+  /** Checkpointed runs: per region, what was resumed, checkpoint timings, restarts. */
+  checkpoints?: RegionCheckpointReport[];
+  /** Checkpointed runs: the last checkpoint of every region was final, so nothing was left to do. */
+  alreadyComplete?: boolean;
 }
 
 /** Where dead letters go: the plan's setting, else beside the sink's output. */
@@ -65,7 +75,8 @@ export function deadLetterTarget(p: PhysicalPlan): { path: string; format: "json
   return { path: join(dirname(abs), `${basename(abs).replace(/\.[a-z]+$/, "")}.dead-letters.jsonl`), format: "jsonl" };
 }
 
-function operatorFor(s: PhysicalStep): Operator {
+/** The operator of one physical step (N copies under a ParallelOperator for parallelism N). */
+export function operatorFor(s: PhysicalStep): Operator {
   if (s.parallelism <= 1) return s.planned.create();
   return new ParallelOperator(Array.from({ length: s.parallelism }, () => s.planned.create()));
 }
@@ -73,7 +84,7 @@ function operatorFor(s: PhysicalStep): Operator {
 /** Runs the plan to completion and closes its session (models, GPU) afterwards. */
 export async function runPlan(p: PhysicalPlan, opts: RunOptions = {}): Promise<RunResult> {
   try {
-    return await runOnce(p, opts);
+    return checkpointConfig(p) ? await runCheckpointed(p, opts) : await runOnce(p, opts);
   } finally {
     await p.session.close();
   }
@@ -90,7 +101,7 @@ async function runOnce(p: PhysicalPlan, opts: RunOptions): Promise<RunResult> {
   const specs: TaskSpec[] = p.regions.map((r, i) => ({
     name: r.name,
     input: i === 0 ? { kind: "source", source: p.source.planned.source, batchRows: p.batchRows, step: p.source.step.name } : { kind: "channel", channel: channels[i - 1]! },
-    operators: r.steps.map(operatorFor),
+    operators: r.steps.map((s) => (opts.wrapOperator ? opts.wrapOperator(operatorFor(s)) : operatorFor(s))),
     output:
       i < p.regions.length - 1
         ? { kind: "channel", channel: channels[i]! }
