@@ -98,6 +98,15 @@ export class RegionCoordinator implements BarrierControl {
     clearTimeout(this.timeout);
   }
 
+  /**
+   * Waits for a checkpoint still being written or committed. A failed attempt's last snapshot
+   * was taken before the failure, so it may still complete; the next attempt (or process) must
+   * not read the store while it does.
+   */
+  async settle(): Promise<void> {
+    while (this.inFlight) await this.inFlight;
+  }
+
   pending(): BarrierRequest | undefined {
     return this.request;
   }

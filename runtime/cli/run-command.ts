@@ -44,7 +44,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const json = a.values.get("json");
   if (json) {
     const steps = result.steps.map(({ step, region, metrics: m }) => ({ step, region, rowsIn: m.rowsIn, rowsOut: m.rowsOut, deadLettered: m.deadLettered, busyMs: m.busyMs, p50Ms: sampleQuantile(m.latencies, 0.5), p99Ms: sampleQuantile(m.latencies, 0.99), backend: m.backend ?? null }));
-    writeFileSync(json, JSON.stringify({ pipeline: logical.name, wallMs: result.wallMs, sourceRows: result.sourceRows, rowsOut: result.rowsOut, deadLettered: result.deadLettered, deadLetterPath: result.deadLetterPath ?? null, steps, channels: result.channels }, null, 2));
+    writeFileSync(json, JSON.stringify({ pipeline: logical.name, wallMs: result.wallMs, sourceRows: result.sourceRows, rowsOut: result.rowsOut, deadLettered: result.deadLettered, deadLetterPath: result.deadLetterPath ?? null, steps, channels: result.channels, checkpoints: result.checkpoints ?? null, alreadyComplete: result.alreadyComplete ?? false, firstOutputMs: result.steps.find((s) => s.step === logical.sink!.name)?.metrics.firstAt ?? null }, null, 2));
   }
   return 0;
 }

@@ -64,5 +64,22 @@ export function summaryTable(plan: PhysicalPlan, r: RunResult): string {
   lines.push("");
   lines.push(`${r.sourceRows} rows read, ${r.rowsOut} written, ${r.deadLettered} dead-lettered in ${ms(r.wallMs)} (${(r.sourceRows / wallS).toFixed(1)} rows/s)`);
   if (r.deadLetterPath) lines.push(`dead letters → ${r.deadLetterPath}`);
+  if (r.checkpoints) lines.push("", checkpointTable(r));
   return lines.join("\n");
+}
+
+/** Per region: where it resumed, checkpoints taken and how long they took, restarts and work redone. */
+export function checkpointTable(r: RunResult): string {
+  const rows = (r.checkpoints ?? []).map((c) => {
+    const total = c.checkpoints.map((t) => t.totalMs);
+    const align = c.checkpoints.map((t) => t.alignMs);
+    const bytes = c.checkpoints.length ? c.checkpoints[c.checkpoints.length - 1]!.bytes : 0;
+    return [c.region, c.resumedFrom === undefined ? "—" : `checkpoint ${c.resumedFrom}`, c.checkpoints.length, ms(sampleQuantile(total, 0.5)), ms(Math.max(0, ...total)), ms(sampleQuantile(align, 0.5)), kib(bytes), c.restarts, c.recomputedRows];
+  });
+  const table = formatTable(rows, { columns: ["region", "resumed from", "checkpoints", "p50 duration", "max duration", "p50 alignment", "last size", "restarts", "rows redone"], digits: 1 });
+  return r.alreadyComplete ? `${table}\nalready complete: every region's last checkpoint is final; nothing to do (delete the checkpoint directory to run again)` : table;
+}
+
+function kib(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : bytes < 1 << 20 ? `${(bytes / 1024).toFixed(1)} KiB` : `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 }

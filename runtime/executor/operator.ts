@@ -19,6 +19,8 @@ export interface OperatorMetrics {
   busyMs: number;
   /** Per-batch processing latencies, ms (a bounded reservoir). */
   latencies: number[];
+  /** `performance.now()` (ms since process start) when the first batch came in. */
+  firstAt?: number;
   /** Which backend did the work (js/wasm/webgpu/onnxruntime-node…), when the operator knows. */
   backend?: string;
 }

@@ -123,6 +123,7 @@ export class Task {
     if (event.kind !== "batch") return;
     const m = this.metrics.get(out.step)!;
     const t0 = performance.now();
+    m.firstAt ??= t0;
     try {
       await this.sinkWrite!(event.batch);
     } catch (err) {
@@ -221,7 +222,9 @@ export class Task {
           }
         }
         const r = await next;
-        if (r.done || this.hooks.signal.aborted) break;
+        // Cancelled: never fall through to end of input (that would flush and take a final checkpoint).
+        this.hooks.signal.throwIfAborted();
+        if (r.done) break;
         const { batch, position } = r.value;
         this.position = position;
         this.rowsRead += batch.numRows;

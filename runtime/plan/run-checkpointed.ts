@@ -73,6 +73,8 @@ interface RegionRun {
   /** Metrics of finished attempts, summed, plus the live attempt's. */
   done: Map<string, OperatorMetrics>;
   live: Map<string, OperatorMetrics>;
+  /** The live attempt's completed checkpoints. */
+  liveCheckpoints: readonly CheckpointTiming[];
   rowsIn: number;
   /** Last region: rows committed to the sink in this run. */
   rowsOut: number;
@@ -124,6 +126,7 @@ export async function runCheckpointed(p: PhysicalPlan, opts: RunOptions): Promis
       report: { region: region.name, resumedFrom: restore?.id, checkpoints: [], restarts: 0, recomputedRows: 0, failures: [] },
       done: new Map(),
       live: new Map(),
+      liveCheckpoints: [],
       rowsIn: 0,
       rowsOut: 0,
     });
@@ -149,6 +152,7 @@ export async function runCheckpointed(p: PhysicalPlan, opts: RunOptions): Promis
     steps: runs.flatMap((r) => [...r.region.steps.map((s) => s.step.name), ...(r.index === runs.length - 1 ? [p.sink!.step.name] : [])].map((step) => ({ step, region: r.region.name, metrics: sumMetrics(r.done.get(step), r.live.get(step)) }))),
     channels: [],
     deadLettered: 0,
+    checkpoints: runs.reduce((n, r) => n + r.report.checkpoints.length + r.liveCheckpoints.length, 0),
   });
   const timer = opts.onProgress ? setInterval(() => opts.onProgress!(progress()), opts.progressMs ?? 250) : undefined;
   try {
@@ -313,12 +317,15 @@ async function runAttempt(p: PhysicalPlan, cfg: CheckpointConfig, r: RegionRun, 
     },
   );
   r.live = job.steps;
+  r.liveCheckpoints = coordinator.completed;
   coordinator.start();
   try {
     await job.run();
   } finally {
     coordinator.stop();
+    await coordinator.settle();
     r.report.checkpoints.push(...coordinator.completed);
+    r.liveCheckpoints = [];
     const steps = job.steps;
     for (const [k, m] of steps) r.done.set(k, sumMetrics(r.done.get(k), m));
     r.live = new Map();
@@ -337,6 +344,7 @@ function sumMetrics(a: OperatorMetrics | undefined, b: OperatorMetrics | undefin
     out.busyMs += m.busyMs;
     out.latencies = out.latencies.concat(m.latencies).slice(-2048);
     out.backend ??= m.backend;
+    if (m.firstAt !== undefined) out.firstAt = Math.min(out.firstAt ?? Infinity, m.firstAt);
   }
   return out;
 }

@@ -32,6 +32,8 @@ export interface RunProgress {
   steps: StepProgress[];
   channels: { name: string; stats: ChannelStats }[];
   deadLettered: number;
+  /** Checkpointed runs: checkpoints completed so far, all regions together. */
+  checkpoints?: number;
 }
 
 export interface RunOptions {
