@@ -30,6 +30,15 @@ export class WorkerOperator extends Operator {
     while (this.window.length >= Math.max(1, this.inFlight)) await ctx.emit(await this.window.shift()!);
   }
 
+  /**
+   * Failure injection (failure-injection.ts calls this for `crash`): kills one of the pool's
+   * worker threads; the batch it was running, or the next one handed to it, fails with
+   * "worker thread exited".
+   */
+  crashWorker(): void {
+    this.pool.crashOne();
+  }
+
   private async drain(ctx: OperatorContext): Promise<void> {
     while (this.window.length) await ctx.emit(await this.window.shift()!);
   }

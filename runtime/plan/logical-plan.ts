@@ -7,6 +7,8 @@
  * every pipeline sluice runs today (`source → fetch → preprocess → inference → sink`).
  */
 
+import type { FailureSpec } from "../executor/failure-injection.js";
+
 /** Where a step or argument was written in a spec file (1-based line and column). */
 export interface SourceLocation {
   file: string;
@@ -74,6 +76,8 @@ export interface PlanOptions {
     /** Restarts of one region before the run fails. */
     restarts?: number;
   };
+  /** Failure injection for chaos tests (executor/failure-injection.ts); run-plan wraps the named steps. */
+  failures?: FailureSpec[];
 }
 
 export interface LogicalPlan {

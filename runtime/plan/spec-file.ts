@@ -9,6 +9,7 @@
  * channel: { maxBatches: 4, maxBytes: 67108864 }
  * deadLetters: out/dead-letters.jsonl   # or { path, format: jsonl | arrow }
  * checkpoint: { interval: 1s, dir: ckpt, mode: aligned }
+ * failures: [{ step: resize, kind: throw, at: 3 }]   # testing only: docs/spec-files.md
  * source:
  *   images: { path: ./photos }
  * steps:
@@ -33,10 +34,10 @@ import { PlanError } from "../api/runtime-errors.js";
 import { formatLocation, uniqueStepName, type LogicalPlan, type PlanOptions, type SourceLocation, type StepNode } from "./logical-plan.js";
 import { editDistance } from "./op-catalog.js";
 import { describeNode, isNullNode, SpecDocument, type SpecEntry, type SpecFormat } from "./spec-nodes.js";
-import { backendValue, nonEmptyString, positiveInteger, readOption } from "./spec-options.js";
+import { backendValue, checkFailureStepNames, nonEmptyString, positiveInteger, readOption } from "./spec-options.js";
 
 /** Every top-level key a spec file may use. */
-export const SPEC_TOP_LEVEL_KEYS = ["name", "batchRows", "backend", "channel", "deadLetters", "checkpoint", "source", "steps", "sink"] as const;
+export const SPEC_TOP_LEVEL_KEYS = ["name", "batchRows", "backend", "channel", "deadLetters", "checkpoint", "failures", "source", "steps", "sink"] as const;
 
 /** Keys inside a step's mapping that place the step rather than configure its op. */
 export const STEP_PLACEMENT_KEYS = ["name", "region", "parallelism", "backend"] as const;
@@ -84,11 +85,12 @@ export function parseSpec(text: string, opts: ParseSpecOptions): LogicalPlan {
 
   let name = basename(file, extname(file));
   const options: PlanOptions = {};
-  const parts: Partial<Record<"source" | "steps" | "sink", SpecEntry>> = {};
+  const parts: Partial<Record<"source" | "steps" | "sink" | "failures", SpecEntry>> = {};
   for (const entry of spec.entries(topNode, "the top level")) {
     if (entry.key === "name") name = nonEmptyString(spec, entry);
     else if (entry.key === "source" || entry.key === "steps" || entry.key === "sink") parts[entry.key] = entry;
     else if (!readOption(spec, entry, options)) throw unknownTopLevelKey(spec, entry);
+    else if (entry.key === "failures") parts.failures = entry;
   }
   if (!parts.source) throw spec.error("the spec has no 'source' (e.g. `source: { images: { path: ./photos } }`)", top);
 
@@ -97,6 +99,10 @@ export function parseSpec(text: string, opts: ParseSpecOptions): LogicalPlan {
   if (parts.sink) raw.push(readStep(spec, parts.sink.value, parts.sink.valueAt, "sink"));
   const names = nameSteps(spec, raw);
   const nodes = raw.map((r, i) => buildStep(spec, r, names[i]!));
+  if (parts.failures && options.failures) {
+    const transforms = names.slice(1, parts.sink ? -1 : undefined);
+    checkFailureStepNames(spec, parts.failures, options.failures, { source: names[0]!, transforms, sink: parts.sink ? names[names.length - 1] : undefined });
+  }
 
   return {
     name,

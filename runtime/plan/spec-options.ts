@@ -1,12 +1,13 @@
 /**
  * The plan-wide top-level keys of a spec file (`batchRows`, `backend`, `channel`,
- * `deadLetters`, `checkpoint`). Their shapes are checked here rather than by the catalog,
+ * `deadLetters`, `checkpoint`, `failures`). Their shapes are checked here rather than by the catalog,
  * which only knows op arguments; each error points at the offending value.
  */
 
 import { extname } from "node:path";
-import { isMap, isScalar, type Node as YamlNode } from "yaml";
-import type { DeadLetterSpec, PlanOptions } from "./logical-plan.js";
+import { isMap, isScalar, isSeq, type Node as YamlNode } from "yaml";
+import { formatFailurePath, readFailureSpecs, type FailurePath, type FailureSpec } from "../executor/failure-injection.js";
+import type { DeadLetterSpec, PlanOptions, SourceLocation } from "./logical-plan.js";
 import { describeNode, type SpecDocument, type SpecEntry } from "./spec-nodes.js";
 
 export const BACKENDS = ["auto", "js", "wasm", "webgpu"] as const;
@@ -32,6 +33,9 @@ export function readOption(spec: SpecDocument, entry: SpecEntry, options: PlanOp
       return true;
     case "checkpoint":
       options.checkpoint = checkpoint(spec, entry);
+      return true;
+    case "failures":
+      options.failures = failures(spec, entry);
       return true;
     default:
       return false;
@@ -127,4 +131,46 @@ function checkpoint(spec: SpecDocument, entry: SpecEntry): NonNullable<PlanOptio
     }
   }
   return out;
+}
+
+/** `failures:` — a list of { step, kind, at, times?, seed? }; each error at the offending value. */
+function failures(spec: SpecDocument, entry: SpecEntry): FailureSpec[] {
+  return readFailureSpecs(spec.toJS(entry), (path, problem) => {
+    throw spec.error(`'${formatFailurePath("failures", path)}' ${problem}`, failureAt(spec, entry, path));
+  });
+}
+
+/** Where `path` (item index, then keys) is inside `failures:`; the nearest written part of it. */
+function failureAt(spec: SpecDocument, entry: SpecEntry, path: FailurePath): SourceLocation {
+  let at = entry.valueAt;
+  let node = entry.value;
+  for (const key of path) {
+    const resolved = spec.resolve(node);
+    if (typeof key === "number" && isSeq(resolved)) {
+      const item = resolved.items[key] as YamlNode | null | undefined;
+      if (!item) break;
+      at = spec.at(item);
+      node = item;
+    } else if (typeof key === "string" && isMap(resolved)) {
+      const e = spec.entries(resolved, "a failure").find((x) => x.key === key);
+      if (!e) break;
+      at = e.valueAt;
+      node = e.value;
+    } else break;
+  }
+  return at;
+}
+
+/**
+ * Refuses a failure naming a step the spec does not have, at that failure's `step`: a typo
+ * would silently inject nothing. Only transform steps run as operators, so only they qualify.
+ */
+export function checkFailureStepNames(spec: SpecDocument, entry: SpecEntry, failures: readonly FailureSpec[], steps: { source: string; transforms: readonly string[]; sink?: string }): void {
+  failures.forEach((f, i) => {
+    if (steps.transforms.includes(f.step)) return;
+    const known = `steps: ${steps.transforms.join(", ") || "none"}`;
+    const role = f.step === steps.source ? "source" : f.step === steps.sink ? "sink" : undefined;
+    const why = role ? `the ${role}: failures can be injected into transform steps only` : "which is not a step of this pipeline";
+    throw spec.error(`'${formatFailurePath("failures", [i, "step"])}' names '${f.step}', ${why} (${known})`, failureAt(spec, entry, [i, "step"]));
+  });
 }
