@@ -15,6 +15,7 @@ import { JsonlDeadLetters } from "../executor/jsonl-dead-letters.js";
 import type { Operator, OperatorMetrics } from "../executor/operator.js";
 import { ParallelOperator } from "../executor/parallel-operator.js";
 import type { TaskSpec } from "../executor/task.js";
+import { checkFailureSteps, FailureInjector, failuresFromEnv } from "../executor/failure-injection.js";
 import { checkpointConfig } from "./checkpoint-config.js";
 import type { PhysicalPlan, PhysicalStep } from "./physical-plan.js";
 import { runCheckpointed, type RegionCheckpointReport } from "./run-checkpointed.js";
@@ -83,10 +84,26 @@ export function operatorFor(s: PhysicalStep): Operator {
   return new ParallelOperator(Array.from({ length: s.parallelism }, () => s.planned.create()));
 }
 
+/**
+ * Adds the plan's `failures:` and `SLUICE_FAIL` to the run: one injector for the whole run, so
+ * batch counts carry on across region restarts and a failure fires `times` times, not per attempt.
+ */
+function withFailureInjection(p: PhysicalPlan, opts: RunOptions): RunOptions {
+  const specs = [...(p.logical.options.failures ?? []), ...failuresFromEnv()];
+  if (specs.length === 0) return opts;
+  const names = p.regions.flatMap((r) => r.steps.map((s) => s.step.name));
+  const fusedInto = Object.fromEntries(p.regions.flatMap((r) => r.steps.flatMap((s) => s.fused.slice(1).map((f) => [f, s.step.name] as const))));
+  checkFailureSteps(specs, names, fusedInto);
+  const injector = new FailureInjector(specs);
+  const outer = opts.wrapOperator;
+  return { ...opts, wrapOperator: (op) => injector.wrap(outer ? outer(op) : op) };
+}
+
 /** Runs the plan to completion and closes its session (models, GPU) afterwards. */
 export async function runPlan(p: PhysicalPlan, opts: RunOptions = {}): Promise<RunResult> {
   try {
-    return checkpointConfig(p) ? await runCheckpointed(p, opts) : await runOnce(p, opts);
+    const o = withFailureInjection(p, opts);
+    return checkpointConfig(p) ? await runCheckpointed(p, o) : await runOnce(p, o);
   } finally {
     await p.session.close();
   }

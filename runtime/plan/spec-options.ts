@@ -118,18 +118,25 @@ function deadLetters(spec: SpecDocument, entry: SpecEntry): DeadLetterSpec {
 /** Stored for the checkpoint issue; only the shapes are checked here. */
 function checkpoint(spec: SpecDocument, entry: SpecEntry): NonNullable<PlanOptions["checkpoint"]> {
   const out: NonNullable<PlanOptions["checkpoint"]> = {};
-  for (const e of subEntries(spec, entry, ["interval", "dir", "mode"])) {
+  for (const e of subEntries(spec, entry, ["interval", "dir", "mode", "timeout", "keep", "restarts"])) {
     if (e.key === "dir") out.dir = nonEmptyString(spec, e);
     else if (e.key === "mode") out.mode = oneOf(spec, e, ["aligned", "unaligned"] as const);
-    else {
+    else if (e.key === "keep") out.keep = positiveInteger(spec, e);
+    else if (e.key === "restarts") {
+      const v = scalarValue(e.value);
+      if (typeof v !== "number" || !Number.isInteger(v) || v < 0) throw spec.error(`'restarts' must be a non-negative integer; got ${describeNode(e.value)}`, e.valueAt);
+      out.restarts = v;
+    } else {
       const v = scalarValue(e.value);
       const ok = (typeof v === "number" && Number.isFinite(v) && v > 0) || (typeof v === "string" && DURATION.test(v));
       if (!ok) {
-        throw spec.error(`'interval' must be a duration like 500ms, 1s or 2m, or a number of milliseconds; got ${describeNode(e.value)}`, e.valueAt);
+        throw spec.error(`'${e.key}' must be a duration like 500ms, 1s or 2m, or a number of milliseconds; got ${describeNode(e.value)}`, e.valueAt);
       }
-      out.interval = v as string | number;
+      if (e.key === "interval") out.interval = v as string | number;
+      else out.timeout = v as string | number;
     }
   }
+  if (out.dir === undefined) throw spec.error("'checkpoint' needs 'dir': the directory where checkpoints and region logs are kept", entry.valueAt);
   return out;
 }
 

@@ -267,9 +267,9 @@ describe("malformed spec files", () => {
   });
 
   it("accepts the documented option variants", () => {
-    const plan = yaml(`${SOURCE}deadLetters: { path: dl.arrows }\ncheckpoint: { interval: 500 }\n`);
+    const plan = yaml(`${SOURCE}deadLetters: { path: dl.arrows }\ncheckpoint: { interval: 500, dir: ck, keep: 2, restarts: 0, timeout: 5s }\n`);
     expect(plan.options.deadLetters).toEqual({ path: "dl.arrows", format: "arrow" });
-    expect(plan.options.checkpoint).toEqual({ interval: 500 });
+    expect(plan.options.checkpoint).toEqual({ interval: 500, dir: "ck", keep: 2, restarts: 0, timeout: "5s" });
     expect(yaml(`${SOURCE}deadLetters: { path: dl.arrow, format: jsonl }\n`).options.deadLetters!.format).toBe("jsonl");
     expect(yaml(`${SOURCE}deadLetters: dl.log\n`).options.deadLetters!.format).toBe("jsonl");
   });
