@@ -45,10 +45,12 @@ export function explainPlan(p: PhysicalPlan): string {
   const from = p.logical.file ? ` (${p.logical.file})` : "";
   lines.push(`pipeline ${p.logical.name}${from}: ${p.regions.length} region${p.regions.length === 1 ? "" : "s"}, batches of ${p.batchRows} rows`);
   lines.push("");
+  const ckpt = p.logical.options.checkpoint;
   const rows: Cell[][] = [];
   rows.push(["—", p.source.step.name, clip(p.source.planned.detail, 72), "—", 1, clip(describeSchema(p.source.planned.output), 64)]);
   for (const [i, r] of p.regions.entries()) {
-    if (i > 0) rows.push(["", `══ channel ${p.regions[i - 1]!.name} → ${r.name}`, `bounded: ${p.channel.maxBatches} batches / ${Math.round(p.channel.maxBytes / 2 ** 20)} MiB`, "", "", ""]);
+    if (i > 0 && ckpt) rows.push(["", `══ region log ${p.regions[i - 1]!.name} → ${r.name}`, "persisted Arrow IPC segments; each side checkpoints on its own", "", "", ""]);
+    else if (i > 0) rows.push(["", `══ channel ${p.regions[i - 1]!.name} → ${r.name}`, `bounded: ${p.channel.maxBatches} batches / ${Math.round(p.channel.maxBytes / 2 ** 20)} MiB`, "", "", ""]);
     for (const [j, s] of r.steps.entries()) {
       const name = s.fused.length > 1 ? s.fused.join(" + ") : s.step.name;
       rows.push([j === 0 ? `${r.name} (${r.cause})` : "", name, clip(s.planned.detail, 72), s.planned.backend, s.parallelism, clip(describeSchema(s.output), 64)]);
@@ -58,6 +60,7 @@ export function explainPlan(p: PhysicalPlan): string {
   if (p.sink) rows.push(["", p.sink.step.name, p.sink.planned.detail, "—", 1, ""]);
   else rows.push(["", "collect", "in memory (DataFrame)", "—", 1, ""]);
   lines.push(formatTable(rows, { columns: ["region", "operator", "does", "backend", "parallel", "emits"] }));
+  if (ckpt) lines.push("", `checkpoints: every ${ckpt.interval ?? "10s"} per region, ${ckpt.mode ?? "aligned"}, in ${ckpt.dir ?? "(no dir)"}; a failed region restarts alone`);
   const fusedCount = p.regions.reduce((n, r) => n + r.steps.reduce((m, s) => m + s.fused.length - 1, 0), 0);
   if (fusedCount) lines.push("", `${fusedCount} step${fusedCount === 1 ? "" : "s"} fused into the operator before ${fusedCount === 1 ? "it" : "them"} (shown as a + b)`);
   // Details clipped in the table are printed whole underneath.
