@@ -19,20 +19,7 @@ import { assertCompatible } from "../../checkpoint/assert-compatible.js";
 import { CheckpointError } from "../../checkpoint/checkpoint-error.js";
 import { LocalDirStore } from "../../checkpoint/local-dir-store.js";
 import { PART, RegionCoordinator, regionRestore, type CheckpointTiming, type RegionRestore } from "../../checkpoint/region-coordinator.js";
-// TEMP until checkpoint/region-log.ts lands (a helper is writing it).
-interface RegionLog {
-  recover(c: Json | undefined): Promise<void>;
-  sink(): Sink;
-  source(): import("../api/source.js").Source;
-  truncateBefore(pos: never): Promise<void>;
-}
-const RegionLog = {
-  open: async (o: { dir: string; name: string; schema: Schema }): Promise<RegionLog> => {
-    const mod = "../../checkpoint/region-log.js";
-    const m = (await import(mod)) as { RegionLog: { open(o: unknown): Promise<RegionLog> } };
-    return m.RegionLog.open(o);
-  },
-};
+import { RegionLog, type RegionLogPosition } from "../../checkpoint/region-log.js";
 import { arrowFormat } from "../../connectors/sinks/arrow-format.js";
 import { jsonlFormat } from "../../connectors/sinks/jsonl-format.js";
 import type { PartFormat } from "../../connectors/sinks/part-writer.js";
@@ -217,7 +204,9 @@ async function superviseRegion(p: PhysicalPlan, cfg: CheckpointConfig, r: Region
     if (attempt > 0) {
       const latest = await r.store.latest();
       r.restore = latest ? regionRestore(latest) : undefined;
-      if (r.outputLog) await r.outputLog.recover(r.restore?.committable ?? undefined);
+      // The failed attempt's last checkpoint may be durable but not (fully) committed: its
+      // commit raced the failure. Committing again is idempotent.
+      await recoverOutputs(p, r, sc.sinks, sc.dlDir, sc.dlFormat, sc.jobId);
     }
     let rowsSinceCheckpoint = 0;
     try {
@@ -278,7 +267,7 @@ async function runAttempt(p: PhysicalPlan, cfg: CheckpointConfig, r: RegionRun, 
       if (r.inputLog) {
         positions.push(snap.position ?? null);
         if (positions.length > cfg.keep) positions.shift();
-        if (positions[0] !== null) await r.inputLog.truncateBefore(positions[0] as never);
+        if (positions[0] !== null) await r.inputLog.truncateBefore(positions[0] as unknown as RegionLogPosition);
       }
     },
   });

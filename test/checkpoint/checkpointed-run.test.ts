@@ -6,6 +6,7 @@ import { CheckpointError } from "../../checkpoint/checkpoint-error.js";
 import { read } from "../../runtime/dataframe/index.js";
 import type { DataFrame } from "../../runtime/dataframe/dataframe.js";
 import type { RunResult } from "../../runtime/plan/run-plan.js";
+import { FailureInjector } from "../../runtime/executor/failure-injection.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -147,5 +148,54 @@ describe("checkpointed runs", () => {
     await expect(pipeline(w.input, join(w.dir, "file")).write.jsonl(w.out).run()).rejects.toThrow(CheckpointError);
     await expect(pipeline(w.input, join(w.dir, "file")).write.jsonl(w.out).run()).rejects.toThrow(/exists and is not a directory/);
     await expect(pipeline(w.input, w.ckpt).collect()).rejects.toThrow(/checkpointing needs a sink/);
+  });
+
+  describe("two regions joined by a region log", () => {
+    const twoRegions = (input: string, ckpt: string) =>
+      read
+        .jsonl(input)
+        .step("udf", { columns: "n", output: "sq", returns: "f64", batch: { maxRows: 4, maxDelayMs: 1 }, fn: async (rows: { n: bigint }[]) => rows.map((r) => Number(r.n) ** 2) }, { name: "square" })
+        .step(
+          "udf",
+          {
+            columns: "sq",
+            output: "label",
+            returns: "utf8",
+            batch: { maxRows: 4, maxDelayMs: 1 },
+            fn: async (rows: { sq: number }[]) => {
+              await sleep(2);
+              return rows.map((r) => `#${r.sq}`);
+            },
+          },
+          { name: "label", region: "model" },
+        )
+        .options({ batchRows: 8, checkpoint: { interval: 15, dir: ckpt, restarts: 5 } });
+
+    it("restarts only the failing region: the upstream region reads every input row once", async () => {
+      const w = workDir(300);
+      const injector = new FailureInjector([{ step: "label", kind: "throw", at: { batch: 12 }, times: 2 }]);
+      const r = await twoRegions(w.input, w.ckpt).write.jsonl(w.out).run({ wrapOperator: (op) => injector.wrap(op), warn: () => {} });
+      expect(injector.fired).toHaveLength(2);
+      const [up, down] = r.checkpoints!;
+      expect(up!.restarts).toBe(0);
+      expect(up!.recomputedRows).toBe(0);
+      expect(r.steps.find((s) => s.step === "square")!.metrics.rowsIn).toBe(300);
+      expect(down!.restarts).toBe(2);
+      expect(down!.recomputedRows).toBeGreaterThan(0);
+      expect(r.steps.find((s) => s.step === "label")!.metrics.rowsIn).toBe(300 + down!.recomputedRows);
+      expect(outputRows(w.out)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    });
+
+    it("resumes both regions after a stop, exactly once", async () => {
+      const w = workDir(300);
+      const stop = new AbortController();
+      await twoRegions(w.input, w.ckpt)
+        .write.jsonl(w.out)
+        .run({ signal: stop.signal, progressMs: 5, onProgress: (p) => (p.checkpoints ?? 0) >= 4 && stop.abort() })
+        .catch(() => undefined);
+      const r = await twoRegions(w.input, w.ckpt).write.jsonl(w.out).run();
+      expect(r.checkpoints!.every((c) => c.resumedFrom !== undefined)).toBe(true);
+      expect(outputRows(w.out)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    });
   });
 });
