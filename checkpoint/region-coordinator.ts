@@ -136,9 +136,10 @@ export class RegionCoordinator implements BarrierControl {
     this.request = undefined;
     clearTimeout(this.timeout);
     const requestedAt = req?.checkpointId === snapshot.checkpointId ? req.requestedAt : snapshot.injectedAt;
-    // Sealed now, while the task waits: letters written after the barrier belong to the next one.
-    const extra = await this.extraParts(snapshot);
-    const done = this.complete(snapshot, requestedAt, extra);
+    // Dead letters are sealed now, while the task waits: letters written after the barrier belong
+    // to the next checkpoint. `inFlight` is set first, so no timer tick starts a second one.
+    const sealed = this.extraParts(snapshot);
+    const done = sealed.then((extra) => this.complete(snapshot, requestedAt, extra));
     if (snapshot.final) return done;
     this.inFlight = done.then(
       () => {
@@ -149,6 +150,7 @@ export class RegionCoordinator implements BarrierControl {
         this.opts.fail(err instanceof Error ? err : new CheckpointError(String(err)));
       },
     );
+    await sealed;
   }
 
   private async complete(s: TaskSnapshot, requestedAt: number, extra: Record<string, CheckpointPart>): Promise<void> {

@@ -18,6 +18,7 @@
  * one, is a CheckpointError, never a reason to delete or publish segments.
  */
 
+import { sameType } from "../runtime/types/same-type.js";
 import { open, readFile, rename, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { DataType } from "apache-arrow";
@@ -66,16 +67,6 @@ export async function fsStep<T>(log: string, path: string, action: string, step:
 /** True when two schemas have the same column names and types (metadata aside). */
 export function sameColumns(a: Schema, b: Schema): boolean {
   return a.fields.length === b.fields.length && a.fields.every((f, i) => f.name === b.fields[i]!.name && sameType(f.type, b.fields[i]!.type));
-}
-
-/**
- * Same type by what it means, not by object: `util.compareTypes` also compares constructors
- * (`Int32` from a builder is not the `Int_` an IPC reader makes) and dictionary ids (numbered
- * per table and per process, so the plan's schema, a batch's and a file's never agree). A type's
- * text names its parameters and, for nested types, its children's names and types.
- */
-function sameType(a: DataType, b: DataType): boolean {
-  return a.typeId === b.typeId && String(a) === String(b);
 }
 
 export function describeColumns(s: Schema): string {

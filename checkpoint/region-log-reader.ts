@@ -14,7 +14,7 @@ import { open, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { RecordBatchReader } from "apache-arrow";
 import { errnoCode, messageOf } from "../connectors/errors.js";
-import { relabel } from "../connectors/sources/schema-check.js";
+import { retype } from "../connectors/sources/schema-check.js";
 import type { PositionedBatch, SourcePosition } from "../runtime/api/source.js";
 import type { Batch, Json, Schema } from "../runtime/api/stream.js";
 import { CheckpointError } from "./checkpoint-error.js";
@@ -133,7 +133,7 @@ class SegmentFile {
           this.count = this.next;
           return undefined;
         }
-        this.last = { index: this.next++, batch: relabel(r.value, this.host.schema) };
+        this.last = { index: this.next++, batch: retype(r.value, this.host.schema) };
       }
     } catch (e) {
       throw corrupt(this.host, this.path, e);

@@ -4,7 +4,8 @@
  * with the schema through every batch and through IPC. The storage is an ordinary Arrow type.
  */
 
-import { Field, util, type DataType, type Vector } from "apache-arrow";
+import { sameType } from "./same-type.js";
+import { Field, type DataType, type Vector } from "apache-arrow";
 import { ExtensionMetadataError, TypeMismatchError, describeValue } from "./type-errors.js";
 
 /** Field metadata key holding the extension type name. */
@@ -104,7 +105,7 @@ export function readMetadataObject(field: Field<DataType>, extension: string, al
 /** Throws when the vector's type is not the field's type (a column assembled by hand wrongly). */
 export function requireVectorMatchesField(column: ExtensionColumn): void {
   const { field, vector } = column;
-  if (!util.compareTypes(field.type, vector.type)) {
+  if (!sameType(field.type, vector.type)) {
     throw new TypeMismatchError(field.name, "vector type", String(field.type), String(vector.type));
   }
 }
