@@ -47,6 +47,7 @@ export const BENCHMARKS: Readonly<Record<string, string>> = {
   pipeline: "1080p JPEGs → 224² → model → Parquet, sluice vs a sharp + onnxruntime-node script [--images N] [--reps N] [--json F] [--plot F.svg] [--quick] [--model F]",
   batching: "tiny MLP: sluice's inference operator vs per-record and raw batched session.run [--json F] [--quick] [--records N] [--threads N]",
   memory: "peak RSS of the sluice pipeline over 10k 1080p images [--images N] [--json F] [--model F]",
+  checkpoint: "checkpoint targets: throughput cost, slow udf under backpressure, recovery after kill -9 [--json F] [--plot F.svg] [--quick] [--reps N] [--seconds N] [--trials N] [--parts throughput,backpressure,recovery]",
 };
 
 function listBenchmarks(): string {
@@ -64,6 +65,7 @@ export async function benchCommand(args: string[]): Promise<number> {
   if (sub === "pipeline") return (await import("./app-bench-commands.js")).pipelineBenchCommand(args.slice(1));
   if (sub === "batching") return (await import("./app-bench-commands.js")).batchingBenchCommand(args.slice(1));
   if (sub === "memory") return (await import("./app-bench-commands.js")).memoryBenchCommand(args.slice(1));
+  if (sub === "checkpoint") return (await import("./checkpoint-bench-command.js")).checkpointBenchCommand(args.slice(1));
   const p = parseArgs("bench", args, { values: ["json", "plot", "backends", "ops"], booleans: ["quick"] });
   const what = p.positional[0];
   if (what !== "kernels") {

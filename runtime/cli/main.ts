@@ -38,8 +38,8 @@ const commands: Record<string, Command> = {
     run: async (args) => (await import("./devices-command.js")).devicesCommand(args),
   },
   bench: {
-    summary: "run benchmarks: kernels, pipeline, batching, memory (`sluice bench` lists them)",
-    usage: "sluice bench kernels|pipeline|batching|memory [--json FILE] [--plot FILE.svg] [--quick] (`sluice bench` lists each one's options)",
+    summary: "run benchmarks: kernels, pipeline, batching, memory, checkpoint (`sluice bench` lists them)",
+    usage: "sluice bench kernels|pipeline|batching|memory|checkpoint [--json FILE] [--plot FILE.svg] [--quick] (`sluice bench` lists each one's options)",
     run: async (args) => (await import("../../bench/bench-command.js")).benchCommand(args),
   },
 };
