@@ -21,6 +21,13 @@ export interface DirCommittable {
   readonly target: string;
   readonly checkpoint: string;
   readonly parts: readonly { readonly staged: string; readonly final: string }[];
+  /**
+   * The writing subtask and the part number it would use next: every part it committed after
+   * this committable is numbered `next` or higher, which is what a rollback removes. Absent in
+   * committables written before rollbacks existed.
+   */
+  readonly subtask?: number;
+  readonly next?: number;
 }
 
 /**
@@ -41,7 +48,11 @@ export type FileSinkCommittable = DirCommittable | FileCommittable;
 
 export function committableJson(c: FileSinkCommittable): Json {
   const base = { kind: COMMITTABLE_KIND, layout: c.layout, format: c.format, target: c.target, checkpoint: c.checkpoint };
-  if (c.layout === "dir") return { ...base, parts: c.parts.map((p) => ({ staged: p.staged, final: p.final })) };
+  if (c.layout === "dir") {
+    const out: { [key: string]: Json } = { ...base, parts: c.parts.map((p) => ({ staged: p.staged, final: p.final })) };
+    if (c.subtask !== undefined && c.next !== undefined) Object.assign(out, { subtask: c.subtask, next: c.next });
+    return out;
+  }
   return { ...base, chunks: [...c.chunks], added: [...c.added] };
 }
 
@@ -63,11 +74,19 @@ export function parseCommittable(sink: string, format: string, value: SinkCommit
   if (o["layout"] === "dir") {
     const parts = o["parts"];
     if (!Array.isArray(parts)) throw bad("parts is not an array");
+    const mark = (name: string): number | undefined => {
+      const v = o[name];
+      if (v === undefined) return undefined;
+      if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw bad(`${name} is not a non-negative integer`);
+      return v;
+    };
     return {
       layout: "dir",
       format,
       target,
       checkpoint,
+      subtask: mark("subtask"),
+      next: mark("next"),
       parts: parts.map((p) => {
         if (p === null || typeof p !== "object" || Array.isArray(p)) throw bad("a part is not an object");
         const final = p["final"];

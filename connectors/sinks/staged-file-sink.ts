@@ -40,6 +40,8 @@ export interface FileSinkOptions {
   readonly maxPartRows?: number;
   /** Directory layout: start a new part after this many bytes (written, or buffered for Parquet). */
   readonly maxPartBytes?: number;
+  /** Directory layout: with no rows at all, still publish one empty part so readers learn the schema. Default true. */
+  readonly emptyPart?: boolean;
 }
 
 interface OpenPart {
@@ -153,10 +155,36 @@ export class StagedFileSink implements Sink {
     this.chunks = this.chunks.filter((k) => !doomed.includes(k));
   }
 
+  /**
+   * Undoes every commit made after `committable`: its subtask's visible parts numbered from its
+   * `next` on are deleted. Recovery uses it when it has to resume from an older checkpoint than
+   * the newest one committed (the newest is corrupt), so the output it committed is written
+   * again, not twice. A single-file output is rebuilt whole at `finish`, so it needs nothing.
+   * Returns the parts removed.
+   */
+  async rollback(committable: SinkCommittable): Promise<string[]> {
+    const c = parseCommittable(this.name, this.format.name, committable);
+    if (c.layout === "file") return [];
+    if (c.subtask === undefined || c.next === undefined) {
+      throw connectorError(this.name, c.target, "cannot roll back to this committable: it does not record its part numbers (written by an older sluice)");
+    }
+    const re = new RegExp(`^part-${pad(c.subtask, 5)}-(\\d+)\\.`);
+    const removed: string[] = [];
+    for (const n of await readdir(c.target).catch(() => [] as string[])) {
+      const m = re.exec(n);
+      if (m === null || Number(m[1]) < c.next) continue;
+      const path = join(c.target, n);
+      await this.fs(path, "cannot roll back", () => removeFile(path));
+      removed.push(path);
+    }
+    if (removed.length > 0) await this.fs(c.target, "cannot sync the output directory", () => fsyncDir(c.target));
+    return removed;
+  }
+
   async finish(): Promise<void> {
     this.requireOpen();
     // An output with no rows still gets one (empty) part, so readers learn the schema.
-    if (!this.single && this.rowsWritten === 0 && this.current === undefined && this.unsealed.length === 0) {
+    if (!this.single && this.opts.emptyPart !== false && this.rowsWritten === 0 && this.current === undefined && this.unsealed.length === 0) {
       this.current = await this.startPart();
     }
     const last = await this.seal("final");
@@ -210,7 +238,7 @@ export class StagedFileSink implements Sink {
     }
     for (const s of sealed) this.outstanding.add(s.staged);
     const parts = sealed.map((s) => ({ staged: s.staged, final: join(this.target, s.base) }));
-    return { layout: "dir", format: this.format.name, target: this.target, checkpoint: label, parts };
+    return { layout: "dir", format: this.format.name, target: this.target, checkpoint: label, parts, subtask: this.subtask, next: this.seq };
   }
 
   /** Single file: writes every chunk's batches into the target format, then publishes it. */

@@ -28,6 +28,11 @@ export interface Sink {
   commit(committable: SinkCommittable): Promise<void>;
   /** Discards a sealed committable that will never be committed. */
   abort(committable: SinkCommittable): Promise<void>;
+  /**
+   * Optional: undoes every commit made after `committable` (recovery resuming from an older
+   * checkpoint than the newest committed one). Returns what was removed, for messages.
+   */
+  rollback?(committable: SinkCommittable): Promise<string[]>;
   /** End of input: prepare and commit what remains, release files. */
   finish(): Promise<void>;
   /** Releases resources without committing (cancellation, failure). */

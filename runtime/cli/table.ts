@@ -44,6 +44,8 @@ export function si(value: number, unit = ""): string {
 
 /** Milliseconds with a unit that keeps three significant figures. */
 export function ms(value: number): string {
+  // No samples (an operator that saw no batches) is "—", not "NaN s".
+  if (!Number.isFinite(value)) return "—";
   if (value < 0.01) return `${(value * 1000).toFixed(2)} µs`;
   if (value < 1000) return `${value.toPrecision(3)} ms`;
   return `${(value / 1000).toFixed(2)} s`;

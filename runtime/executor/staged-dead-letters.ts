@@ -37,7 +37,8 @@ export class StagedDeadLetters implements DeadLetterWriter {
     private readonly subtask: number,
     format: PartFormat,
   ) {
-    this.sink = new StagedFileSink(format, dir);
+    // No letters, no file: an empty part per region and run would only be noise.
+    this.sink = new StagedFileSink(format, dir, { emptyPart: false });
   }
 
   get count(): number {
@@ -56,11 +57,18 @@ export class StagedDeadLetters implements DeadLetterWriter {
     this.written += letters.length;
   }
 
-  /** Seals the letters written since the last barrier (null when there were none). */
+  /**
+   * Seals the letters written since the last barrier. Always a committable, even with no letters:
+   * it records the part numbers, which a rollback to this checkpoint needs.
+   */
   async prepareCommit(checkpointId: number): Promise<SinkCommittable> {
-    if (this.opened === undefined) return null;
-    await this.opened;
+    await this.open();
     return this.sink.prepareCommit(checkpointId);
+  }
+
+  /** Removes letters committed after `c` (see `StagedFileSink.rollback`); returns the parts removed. */
+  async rollback(c: SinkCommittable): Promise<string[]> {
+    return this.sink.rollback(c);
   }
 
   /** Publishes a sealed committable; idempotent (recovery repeats it). */

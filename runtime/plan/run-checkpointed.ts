@@ -16,6 +16,7 @@
 import { mkdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { assertCompatible } from "../../checkpoint/assert-compatible.js";
+import { chooseConsistent } from "./checkpoint-recovery.js";
 import { CheckpointError } from "../../checkpoint/checkpoint-error.js";
 import { LocalDirStore } from "../../checkpoint/local-dir-store.js";
 import { PART, RegionCoordinator, regionRestore, type CheckpointTiming, type RegionRestore } from "../../checkpoint/region-coordinator.js";
@@ -103,7 +104,8 @@ export async function runCheckpointed(p: PhysicalPlan, opts: RunOptions): Promis
   for (const [i, region] of p.regions.entries()) {
     const store = new LocalDirStore(join(cfg.dir, "regions", `${i}-${safe(region.name)}`), { keep: cfg.keep, warn });
     const latest = await store.latest();
-    if (latest) assertCompatible(latest, fingerprint);
+    // The way out is the whole checkpoint directory: one region's store alone would strand the others'.
+    if (latest) assertCompatible({ ...latest, store: cfg.dir }, fingerprint);
     const restore = latest ? regionRestore(latest) : undefined;
     runs.push({
       index: i,
@@ -124,9 +126,15 @@ export async function runCheckpointed(p: PhysicalPlan, opts: RunOptions): Promis
     runs[i + 1]!.inputLog = log;
   }
 
-  // Recovery: what the last checkpoints sealed is published before any input resumes.
+  // Recovery: regions agree on checkpoints; output committed after them is taken back; what
+  // they sealed is published (again) before any input resumes.
+  const choices = await chooseConsistent(runs, fingerprint, cfg.dir, warn);
   const sinks = new Map<number, Sink>();
-  for (const r of runs) await recoverOutputs(p, r, sinks, dlDir, dlFormat, jobId);
+  for (const [i, r] of runs.entries()) {
+    r.report.resumedFrom = r.restore?.id;
+    if (choices[i]!.rollback) await rollbackOutputs(p, r, choices[i]!.newest, dlDir, dlFormat, jobId, warn);
+    await recoverOutputs(p, r, sinks, dlDir, dlFormat, jobId);
+  }
   const alreadyComplete = runs.every((r) => r.restore?.final === true);
 
   const abort = new AbortController();
@@ -175,6 +183,21 @@ export async function runCheckpointed(p: PhysicalPlan, opts: RunOptions): Promis
   };
 }
 
+/** Takes back what a region committed after the checkpoint it restores (see checkpoint-recovery.ts). */
+async function rollbackOutputs(p: PhysicalPlan, r: RegionRun, newest: number, dlDir: string, dlFormat: PartFormat, jobId: string, warn: (m: string) => void): Promise<void> {
+  const c = r.restore!;
+  const removed: string[] = [];
+  if (!r.outputLog) {
+    const sink = p.sink!.planned.create();
+    if (!sink.rollback) throw new CheckpointError(`region '${r.region.name}' must resume from checkpoint ${c.id}, older than checkpoint ${newest}, but sink '${sink.name}' cannot take back what it committed since`);
+    removed.push(...(await sink.rollback(c.committable)));
+  }
+  // The region log's recover() (next) deletes segments past the restored committable.
+  if (c.deadLetters === null) throw new CheckpointError(`region '${r.region.name}': checkpoint ${c.id} does not record its dead-letter parts, so the dead letters committed after it cannot be taken back`);
+  removed.push(...(await new StagedDeadLetters(dlDir, jobId, r.index, dlFormat).rollback(c.deadLetters)));
+  warn(`region '${r.region.name}': resuming from checkpoint ${c.id}, older than checkpoint ${newest}; took back ${removed.length} output part(s) committed since, which will be written again`);
+}
+
 /** Commits a region's restored committables (idempotent) before anything runs. */
 async function recoverOutputs(p: PhysicalPlan, r: RegionRun, sinks: Map<number, Sink>, dlDir: string, dlFormat: PartFormat, jobId: string): Promise<void> {
   const c = r.restore;
@@ -221,7 +244,8 @@ async function superviseRegion(p: PhysicalPlan, cfg: CheckpointConfig, r: Region
       }
       r.report.restarts++;
       r.report.recomputedRows += rowsSinceCheckpoint;
-      sc.warn(`region '${r.region.name}' failed (${msg}); restarting it from ${r.restore ? `checkpoint ${r.restore.id}` : "the beginning"} (restart ${r.report.restarts} of ${cfg.maxRestarts})`);
+      const latest = await r.store.latest();
+      sc.warn(`region '${r.region.name}' failed (${msg}); restarting it from ${latest ? `checkpoint ${latest.id}` : "the beginning"} (restart ${r.report.restarts} of ${cfg.maxRestarts})`);
       await new Promise((res) => setTimeout(res, Math.min(1000, 50 * 2 ** r.report.restarts)));
     }
   }
