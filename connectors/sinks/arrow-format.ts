@@ -39,9 +39,7 @@ class ArrowPartWriter implements PartWriter {
   ) {
     const writer: RecordBatchWriter = kind === "file" ? new RecordBatchFileWriter() : new RecordBatchStreamWriter();
     this.writer = writer;
-    this.pump = (async () => {
-      for await (const chunk of writer) await fh.write(chunk);
-    })().catch((e: unknown) => {
+    this.pump = drain(writer, fh).catch((e: unknown) => {
       this.pumpError = e;
     });
   }
@@ -75,5 +73,37 @@ class ArrowPartWriter implements PartWriter {
     this.writer.abort();
     await this.pump;
     await this.fh.close();
+  }
+}
+
+const QUEUE_EMPTY = Symbol("queue empty");
+
+/**
+ * Moves the writer's byte chunks into the file, gathering every chunk already queued into one
+ * `writev`. The writer emits several small chunks per batch (metadata, padding, one per buffer);
+ * one write call each made sealing a part wait for a backlog of thousands of syscalls.
+ */
+async function drain(writer: RecordBatchWriter, fh: FileHandle): Promise<void> {
+  const it = writer[Symbol.asyncIterator]();
+  let next = it.next();
+  for (;;) {
+    const first = await next;
+    if (first.done === true) return;
+    const chunks: Uint8Array[] = [first.value];
+    let bytes = first.value.byteLength;
+    for (;;) {
+      next = it.next();
+      // A queued chunk resolves before the already-resolved marker; an empty queue does not,
+      // and `next` stays pending for the outer loop (so does the end of the stream).
+      const r = await Promise.race([next, Promise.resolve(QUEUE_EMPTY)]);
+      if (r === QUEUE_EMPTY || r.done === true) break;
+      chunks.push(r.value);
+      bytes += r.value.byteLength;
+      if (bytes >= 8 << 20) {
+        next = it.next();
+        break;
+      }
+    }
+    await fh.writev(chunks);
   }
 }
