@@ -1,4 +1,7 @@
-/** Checkpoint storage: the `StateStore` interface, its local-directory backend and the compatibility check. */
+/**
+ * Checkpoints: the `StateStore` interface and its local-directory backend, the compatibility
+ * check, the per-region coordinator, and the region log that joins two regions.
+ */
 
 export { assertCompatible } from "./assert-compatible.js";
 export { CheckpointError } from "./checkpoint-error.js";
@@ -11,3 +14,5 @@ export type {
   LoadedCheckpoint,
   StateStore,
 } from "./state-store.js";
+export { PART, RegionCoordinator, regionRestore, type CheckpointTiming, type RegionCoordinatorOptions, type RegionRestore } from "./region-coordinator.js";
+export { RegionLog, type RegionLogOptions, type RegionLogPosition, type RegionLogStats } from "./region-log.js";
