@@ -114,8 +114,8 @@ describe("checkpointed runs", () => {
           wrapOperator: (op) => {
             const snapshot = op.snapshot.bind(op);
             op.snapshot = async (id, ctx) => {
-              const state = (await snapshot(id, ctx)) as { pending: unknown[] };
-              sizes.push(state.pending.length);
+              const state = await snapshot(id, ctx);
+              sizes.push((state as { pending: unknown[] }).pending.length);
               return state;
             };
             return op;

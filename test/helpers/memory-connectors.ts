@@ -45,7 +45,7 @@ export class MemorySink implements Sink {
     this.batches.push(batch);
     this.staged.push(...(batch.getChild("x")!.toArray() as Int32Array));
   }
-  async prepareCommit(): Promise<SinkCommittable> {
+  async prepareCommit(_checkpointId: number): Promise<SinkCommittable> {
     const c = this.staged;
     this.staged = [];
     return c;

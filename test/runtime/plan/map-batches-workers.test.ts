@@ -73,7 +73,7 @@ function plan(dir: string, steps: StepNode[]): LogicalPlan {
 }
 
 function column(t: Table, name: string): number[] {
-  return [...(t.getChild(name)!.toArray() as ArrayLike<number>)];
+  return Array.from(t.getChild(name)!.toArray() as ArrayLike<number>);
 }
 
 async function collect(p: LogicalPlan): Promise<Table> {

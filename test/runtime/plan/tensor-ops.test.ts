@@ -63,7 +63,7 @@ function batchOf(columns: Record<string, Tensor>, rows: number, valid?: boolean[
 const tensorOf = (batch: RecordBatch, name: string): Tensor => fixedShapeTensorAsTensor(columnOf(batch, name));
 
 const mapT = (t: Tensor, dtype: DType, f: (v: number, i: number) => number): Tensor =>
-  ({ dtype, shape: [...t.shape], data: (dtype === "f32" ? Float32Array : dtype === "i32" ? Int32Array : Uint8Array).from(t.data, (v, i) => f(v, i)) }) as Tensor;
+  ({ dtype, shape: [...t.shape], data: (dtype === "f32" ? Float32Array : dtype === "i32" ? Int32Array : Uint8Array).from(Array.from(t.data as ArrayLike<number>, (v, i) => f(v, i))) }) as Tensor;
 
 const BINARY_REF: Record<BinaryOp, (a: number, b: number) => number> = {
   add: (a, b) => a + b,

@@ -51,7 +51,7 @@ function maxDiff(a: Tensor, b: Tensor): number {
 
 function rowSums(t: Tensor): number[] {
   const [n, k] = t.shape as [number, number];
-  return Array.from({ length: n }, (_, r) => t.data.subarray(r * k, (r + 1) * k).reduce((a, b) => a + b, 0));
+  return Array.from({ length: n }, (_, r) => Array.from(t.data.subarray(r * k, (r + 1) * k) as ArrayLike<number>).reduce((a, b) => a + b, 0));
 }
 
 describe("model builders", () => {
