@@ -193,3 +193,15 @@ export class Wake {
     r?.();
   }
 }
+
+/** A sealed segment on disk. */
+export interface Segment {
+  /** Batch bytes (in-memory size) when written here; the file size for segments found on disk. */
+  bytes: number;
+  fileBytes: number;
+  batches: number | undefined;
+  /** Byte offsets of the batches, when written in this process (exact backpressure). */
+  cum: number[] | undefined;
+  /** The writer's copies for an in-process reader; entries are dropped as they are read. */
+  mem: (Batch | undefined)[] | undefined;
+}

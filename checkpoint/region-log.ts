@@ -29,6 +29,7 @@ import {
   SEGMENT_NAME,
   TMP,
   Wake,
+  type Segment,
   committableJson,
   describeColumns,
   discardSegment,
@@ -80,18 +81,6 @@ export interface RegionLogStats {
 }
 
 const MiB = 1024 * 1024;
-
-/** A sealed segment on disk. */
-interface Segment {
-  /** Batch bytes (in-memory size) when written here; the file size for segments found on disk. */
-  bytes: number;
-  fileBytes: number;
-  batches: number | undefined;
-  /** Byte offsets of the batches, when written in this process (exact backpressure). */
-  cum: number[] | undefined;
-  /** The writer's copies for an in-process reader; entries are dropped as they are read. */
-  mem: (Batch | undefined)[] | undefined;
-}
 
 /**
  * A region log: `sink()` is the upstream's end, `source()` the downstream's. Call `recover`

@@ -209,9 +209,11 @@ export class Task {
   private async readSource(input: Extract<TaskInput, { kind: "source" }>): Promise<void> {
     const barriers = this.spec.barriers;
     const it = input.source.read(input.from, { batchRows: input.batchRows, signal: this.hooks.signal })[Symbol.asyncIterator]();
+    let waiting = false;
     try {
       for (;;) {
         const next = it.next();
+        waiting = true;
         if (barriers) {
           // The barrier goes first when both are ready; `next` stays pending across barriers.
           next.catch(() => {});
@@ -222,6 +224,7 @@ export class Task {
           }
         }
         const r = await next;
+        waiting = false;
         // Cancelled: never fall through to end of input (that would flush and take a final checkpoint).
         this.hooks.signal.throwIfAborted();
         if (r.done) break;
@@ -232,7 +235,10 @@ export class Task {
         await this.head(batch);
       }
     } finally {
-      await it.return?.();
+      // A failed barrier leaves `next` pending; an async generator's return() would queue behind
+      // it, and it only settles once the job is cancelled — which waits for this task. Don't wait.
+      if (waiting) void it.return?.()?.catch(() => {});
+      else await it.return?.();
     }
   }
 
